@@ -1,0 +1,106 @@
+// GET /fhir/metadata: what this server implements, and nothing more.
+#include "fhir/profiles/measure_profiles.h"
+#include "fhir/types/datetime.h"
+#include "gateway/fhir_api.h"
+#include "gateway/observation_search.h"
+
+namespace mes::gateway {
+namespace {
+
+using fhir::Value;
+
+Value str(std::string s) { return Value::string(std::move(s)); }
+
+Value interactions(std::initializer_list<const char*> codes) {
+  Value list = Value::array();
+  for (const char* code : codes) {
+    Value item = Value::object();
+    item.set("code", str(code));
+    list.push(std::move(item));
+  }
+  return list;
+}
+
+Value searchParam(const char* name, const char* type, const char* documentation) {
+  Value p = Value::object();
+  p.set("name", str(name));
+  p.set("type", str(type));
+  p.set("documentation", str(documentation));
+  return p;
+}
+
+}  // namespace
+
+fhir::Value FhirApi::capabilityStatement() const {
+  Value cs = Value::object();
+  cs.set("resourceType", str("CapabilityStatement"));
+  cs.set("status", str("active"));
+  cs.set("date", str("2026-11-23"));
+  cs.set("publisher", str("MES Gateway contributors"));
+  cs.set("kind", str("instance"));
+  Value software = Value::object();
+  software.set("name", str("mes-gateway"));
+  software.set("version", str("0.1.0"));
+  cs.set("software", std::move(software));
+  Value implementation = Value::object();
+  implementation.set("description", str("MES Gateway: Mon espace santé APIs for referenced apps"));
+  implementation.set("url", str(fhirBase_));
+  cs.set("implementation", std::move(implementation));
+  cs.set("fhirVersion", str("4.0.1"));
+  Value formats = Value::array();
+  formats.push(str("application/fhir+json"));
+  formats.push(str("json"));
+  cs.set("format", std::move(formats));
+
+  Value rest = Value::object();
+  rest.set("mode", str("server"));
+  rest.set("documentation",
+           str("Measures API (SPEC §2). Errors are OperationOutcome resources with a stable code "
+               "in details.coding (system urn:mes-gateway:error-code)."));
+  Value resources = Value::array();
+
+  Value observation = Value::object();
+  observation.set("type", str("Observation"));
+  Value profiles = Value::array();
+  for (const auto& profile : fhir::measureProfiles()) profiles.push(str(std::string(profile.url)));
+  observation.set("supportedProfile", std::move(profiles));
+  observation.set("interaction", interactions({"read", "vread", "update", "delete",
+                                               "history-instance", "create", "search-type"}));
+  observation.set("versioning", str("versioned-update"));
+  observation.set("readHistory", Value::boolean(true));
+  observation.set("updateCreate", Value::boolean(false));
+  observation.set("conditionalCreate", Value::boolean(true));
+  observation.set("conditionalUpdate", Value::boolean(false));
+  observation.set("conditionalDelete", str("not-supported"));
+  Value includes = Value::array();
+  includes.push(str("Observation:device"));
+  observation.set("searchInclude", std::move(includes));
+  Value params = Value::array();
+  params.push(searchParam("patient", "reference", "The patient (Patient/<id> or <id>)."));
+  params.push(searchParam("subject", "reference", "Same as patient."));
+  params.push(searchParam("subject.identifier", "token", "The patient's identifier, <system>|<value> (e.g. the INS)."));
+  params.push(searchParam("code", "token", "LOINC code, [system|]code; a comma means OR."));
+  params.push(searchParam("identifier", "token", "The measure's business identifier."));
+  params.push(searchParam("date", "date", "effectiveDateTime with prefix eq, ne, gt, lt, ge or le; may repeat."));
+  params.push(searchParam("_lastUpdated", "date", "meta.lastUpdated, same prefixes as date."));
+  params.push(searchParam("_sort", "special", "date, -date (default), _lastUpdated or -_lastUpdated."));
+  params.push(searchParam("_count", "number", "Page size, default 50, maximum 100."));
+  params.push(searchParam("_offset", "number", "Index of the first result of the page."));
+  observation.set("searchParam", std::move(params));
+  resources.push(std::move(observation));
+
+  for (const char* type : {"Patient", "Device"}) {
+    Value r = Value::object();
+    r.set("type", str(type));
+    r.set("interaction", interactions({"read"}));
+    resources.push(std::move(r));
+  }
+  rest.set("resource", std::move(resources));
+  rest.set("interaction", interactions({"transaction"}));
+  Value restList = Value::array();
+  restList.push(std::move(rest));
+  cs.set("rest", std::move(restList));
+  return cs;
+}
+
+}  // namespace mes::gateway

@@ -1,0 +1,52 @@
+// Start-up configuration: parsed and validated once into an immutable struct.
+//
+// Precedence, lowest first: built-in defaults < JSON config file < environment (MES_*) <
+// command-line flags. Unknown keys in the file, unknown flags and malformed values are errors.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace mes::gateway {
+
+struct Config {
+  std::string listen = "127.0.0.1";
+  uint16_t port = 8080;
+  std::string dataDir = "./var";
+  // Public base URL (scheme://host[:port], no trailing slash) used in links and Location
+  // headers; empty means http://<listen>:<port>.
+  std::string publicUrl;
+  size_t maxBodyBytes = 1 << 20;  // FHIR JSON bodies
+  size_t maxJsonDepth = 32;
+  size_t httpThreads = 8;
+  int shutdownGraceSeconds = 10;
+  std::string logLevel = "info";      // debug | info | warn | error
+  std::string storeSynchronous = "normal";  // normal | full (SQLite PRAGMA synchronous)
+  int storeReadConnections = 4;
+
+  std::string baseUrl() const;  // publicUrl or the derived one
+  std::string fhirBase() const { return baseUrl() + "/fhir"; }
+};
+
+// One configurable setting, for --help and the README.
+struct SettingDoc {
+  std::string key;   // JSON key in the config file
+  std::string env;   // environment variable
+  std::string flag;  // command-line flag
+  std::string help;
+  std::string defaultValue;
+};
+const std::vector<SettingDoc>& settingDocs();
+
+// Builds the configuration. `args` are the command's flags (after the subcommand); `env` the
+// process environment. A --config FILE flag (or MES_CONFIG) names the JSON file. Returns
+// kInvalid with a message naming the offending key, variable or flag.
+Result<Config> loadConfig(const std::vector<std::string>& args,
+                          const std::map<std::string, std::string>& env);
+
+}  // namespace mes::gateway

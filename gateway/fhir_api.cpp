@@ -1,0 +1,373 @@
+#include "gateway/fhir_api.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "fhir/json/json.h"
+#include "fhir/profiles/measure_profiles.h"
+#include "fhir/types/datetime.h"
+#include "gateway/fhir_response.h"
+#include "gateway/observation_search.h"
+#include "gateway/resource_index.h"
+
+namespace mes::gateway {
+namespace {
+
+bool isJsonMediaType(std::string_view contentType) {
+  std::string_view type = contentType.substr(0, contentType.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  return http::equalsIgnoreCase(type, "application/fhir+json") ||
+         http::equalsIgnoreCase(type, "application/json");
+}
+
+bool prettyRequested(const http::Request& request) {
+  for (const auto& [name, value] : request.query) {
+    if (name == "_pretty" && value == "true") return true;
+  }
+  return false;
+}
+
+// Prefer: return=minimal | representation (default) | OperationOutcome.
+std::string preferReturn(const http::Request& request) {
+  const std::string& prefer = request.headers.get("Prefer");
+  auto pos = prefer.find("return=");
+  if (pos == std::string::npos) return "representation";
+  auto end = prefer.find_first_of(";, ", pos);
+  return prefer.substr(pos + 7, end == std::string::npos ? std::string::npos : end - pos - 7);
+}
+
+Status noQueryExcept(const http::Request& request, std::initializer_list<const char*> allowed) {
+  for (const auto& [name, value] : request.query) {
+    bool ok = isFormatParam(name);
+    for (const char* a : allowed) ok = ok || name == a;
+    if (!ok) {
+      return Error::make(ErrorKind::kInvalid, "unknown-parameter",
+                         "Unknown parameter '" + name + "' for this interaction.");
+    }
+  }
+  return Status::ok();
+}
+
+http::Response withRecord(int status, const store::ResourceRecord& record) {
+  http::Response r = fhirText(status, record.content);
+  setVersionHeaders(r, record);
+  return r;
+}
+
+}  // namespace
+
+FhirApi::FhirApi(const Config& config, store::Repository& repository, MeasureService& measures,
+                 const Clock& clock)
+    : config_(config),
+      repository_(repository),
+      measures_(measures),
+      clock_(clock),
+      fhirBase_(config.fhirBase()) {}
+
+void FhirApi::registerRoutes(Router& router) {
+  auto bind = [this](http::Response (FhirApi::*method)(const http::Request&, RequestContext&)) {
+    return [this, method](const http::Request& request, RequestContext& context) {
+      Status accept = checkAccept(request);
+      if (!accept) return errorResponse(accept.error());
+      return (this->*method)(request, context);
+    };
+  };
+  using I = Interaction;
+  router.add("GET", "/fhir/metadata", I::kPublic, "", bind(&FhirApi::metadata));
+  router.add("POST", "/fhir", I::kTransaction, "Bundle", bind(&FhirApi::transaction));
+  router.add("GET", "/fhir/Observation", I::kSearch, "Observation",
+             bind(&FhirApi::searchObservation));
+  router.add("POST", "/fhir/Observation", I::kCreate, "Observation",
+             bind(&FhirApi::createObservation));
+  router.add("GET", "/fhir/Observation/{id}", I::kRead, "Observation", bind(&FhirApi::readResource));
+  router.add("PUT", "/fhir/Observation/{id}", I::kUpdate, "Observation",
+             bind(&FhirApi::updateObservation));
+  router.add("DELETE", "/fhir/Observation/{id}", I::kDelete, "Observation",
+             bind(&FhirApi::deleteObservation));
+  router.add("GET", "/fhir/Observation/{id}/_history", I::kHistory, "Observation",
+             bind(&FhirApi::historyObservation));
+  router.add("GET", "/fhir/Observation/{id}/_history/{vid}", I::kVread, "Observation",
+             bind(&FhirApi::vreadResource));
+  router.add("GET", "/fhir/Patient/{id}", I::kRead, "Patient", bind(&FhirApi::readResource));
+  router.add("GET", "/fhir/Device/{id}", I::kRead, "Device", bind(&FhirApi::readResource));
+}
+
+Status FhirApi::checkAccept(const http::Request& request) const {
+  for (const auto& [name, value] : request.query) {
+    if (name == "_format" && value != "json" && !isJsonMediaType(value)) {
+      return Error::make(ErrorKind::kNotAcceptable, "format-unsupported",
+                         "_format=" + value + " is not supported; this server speaks JSON only.");
+    }
+  }
+  const std::string& accept = request.headers.get("Accept");
+  if (accept.empty()) return Status::ok();
+  size_t start = 0;
+  while (start <= accept.size()) {
+    size_t end = accept.find(',', start);
+    if (end == std::string::npos) end = accept.size();
+    std::string_view item = std::string_view(accept).substr(start, end - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    std::string_view type = item.substr(0, item.find(';'));
+    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+    if (isJsonMediaType(type) || type == "*/*" || type == "application/*") return Status::ok();
+    start = end + 1;
+  }
+  return Error::make(ErrorKind::kNotAcceptable, "format-unsupported",
+                     "Accept: " + accept + " cannot be served; use application/fhir+json.");
+}
+
+Result<fhir::Value> FhirApi::resourceBody(const http::Request& request,
+                                          const std::string& type) const {
+  const std::string& contentType = request.headers.get("Content-Type");
+  if (!isJsonMediaType(contentType)) {
+    return Error::make(ErrorKind::kUnsupportedMediaType, "content-type-unsupported",
+                       "Content-Type must be application/fhir+json (or application/json); got '" +
+                           contentType + "'.");
+  }
+  fhir::ParseLimits limits;
+  limits.maxDepth = config_.maxJsonDepth;
+  limits.maxBytes = config_.maxBodyBytes;
+  auto parsed = fhir::parseJson(request.body, limits);
+  if (!parsed) return parsed;
+  if (!parsed->isObject()) {
+    return Error::make(ErrorKind::kInvalid, "resource-not-object",
+                       "The body must be a JSON object holding a " + type + " resource.");
+  }
+  const fhir::Value* rtype = parsed->find("resourceType");
+  if (rtype == nullptr) {
+    return Error::make(ErrorKind::kInvalid, "resource-type-missing",
+                       "The body has no resourceType; expected '" + type + "'.", "resourceType");
+  }
+  if (!rtype->isString() || rtype->text() != type) {
+    return Error::make(ErrorKind::kInvalid, "resource-type-mismatch",
+                       "The body's resourceType is " +
+                           (rtype->isString() ? "'" + rtype->text() + "'" : std::string("not a string")) +
+                           " but this endpoint takes '" + type + "'.",
+                       "resourceType");
+  }
+  return parsed;
+}
+
+http::Response FhirApi::metadata(const http::Request& request, RequestContext&) {
+  return fhirJson(200, capabilityStatement(), prettyRequested(request));
+}
+
+http::Response FhirApi::readResource(const http::Request& request, RequestContext& context) {
+  if (Status s = noQueryExcept(request, {}); !s) return errorResponse(s.error());
+  auto record = repository_.read(context.resourceType, context.params.at("id"));
+  if (!record) {
+    Error e = record.takeError();
+    if (e.kind == ErrorKind::kNotFound || e.kind == ErrorKind::kGone) {
+      e = Error::make(e.kind, e.kind == ErrorKind::kGone ? "deleted" : "not-found",
+                      context.resourceType + "/" + context.params.at("id") +
+                          (e.kind == ErrorKind::kGone ? " has been deleted." : " does not exist."));
+    }
+    return errorResponse(e);
+  }
+  return withRecord(200, *record);
+}
+
+http::Response FhirApi::vreadResource(const http::Request& request, RequestContext& context) {
+  if (Status s = noQueryExcept(request, {}); !s) return errorResponse(s.error());
+  const std::string& vid = context.params.at("vid");
+  int64_t version = 0;
+  auto res = std::from_chars(vid.data(), vid.data() + vid.size(), version);
+  if (res.ec != std::errc() || res.ptr != vid.data() + vid.size() || version < 1) {
+    return errorResponse(Error::make(ErrorKind::kNotFound, "not-found",
+                                     "There is no version '" + vid + "'."));
+  }
+  auto record = repository_.vread(context.resourceType, context.params.at("id"), version);
+  if (!record) return errorResponse(record.error());
+  return withRecord(200, *record);
+}
+
+http::Response FhirApi::historyObservation(const http::Request& request, RequestContext& context) {
+  if (Status s = noQueryExcept(request, {}); !s) return errorResponse(s.error());
+  const std::string& id = context.params.at("id");
+  auto versions = repository_.history("Observation", id);
+  if (!versions) return errorResponse(versions.error());
+  std::string body = R"({"resourceType":"Bundle","type":"history","total":)" +
+                     std::to_string(versions->size()) + R"(,"link":[{"relation":"self","url":)" +
+                     fhir::toJson(fhir::Value::string(fhirBase_ + "/Observation/" + id + "/_history")) +
+                     R"(}],"entry":[)";
+  bool first = true;
+  for (const auto& v : *versions) {
+    if (!first) body += ',';
+    first = false;
+    const std::string url = fhirBase_ + "/Observation/" + id;
+    body += R"({"fullUrl":)" + fhir::toJson(fhir::Value::string(url));
+    if (!v.deleted) body += R"(,"resource":)" + v.content;
+    body += R"(,"request":{"method":")" + std::string(v.deleted ? "DELETE" : (v.versionId == 1 ? "POST" : "PUT")) +
+            R"(","url":"Observation/)" + id + R"("},"response":{"status":")" +
+            (v.deleted ? "204" : (v.versionId == 1 ? "201" : "200")) + R"(","etag":"W/\")" +
+            std::to_string(v.versionId) + R"(\"","lastModified":")" +
+            fhir::formatInstant(v.lastUpdatedMs) + R"("}})";
+  }
+  body += "]}";
+  return fhirText(200, std::move(body));
+}
+
+http::Response FhirApi::createObservation(const http::Request& request, RequestContext& context) {
+  if (Status s = noQueryExcept(request, {}); !s) return errorResponse(s.error());
+  auto body = resourceBody(request, "Observation");
+  if (!body) return errorResponse(body.error());
+  auto outcome =
+      measures_.create(std::move(*body), context, request.headers.get("If-None-Exist"));
+  if (!outcome) return errorResponse(outcome.error());
+  const int status = outcome->created ? 201 : 200;
+  http::Response r = preferReturn(request) == "minimal" ? fhirText(status, {})
+                                                         : fhirText(status, outcome->record.content);
+  if (r.body.empty()) r.headers = {};
+  setVersionHeaders(r, outcome->record);
+  setLocation(r, fhirBase_, outcome->record);
+  return r;
+}
+
+http::Response FhirApi::updateObservation(const http::Request& request, RequestContext& context) {
+  if (Status s = noQueryExcept(request, {}); !s) return errorResponse(s.error());
+  auto ifMatch = parseIfMatch(request.headers.get("If-Match"));
+  if (!ifMatch) return errorResponse(ifMatch.error());
+  auto body = resourceBody(request, "Observation");
+  if (!body) return errorResponse(body.error());
+  const std::string& id = context.params.at("id");
+  const std::string* bodyId = body->findString("id");
+  if (bodyId == nullptr || *bodyId != id) {
+    return errorResponse(Error::make(
+        ErrorKind::kInvalid, "id-mismatch",
+        "The body's id must equal the id in the URL ('" + id + "')" +
+            (bodyId != nullptr ? "; got '" + *bodyId + "'." : std::string("; it is missing.")),
+        "Observation.id"));
+  }
+  auto record = measures_.update(id, std::move(*body), *ifMatch, context);
+  if (!record) return errorResponse(record.error());
+  http::Response r = preferReturn(request) == "minimal" ? http::Response{} : withRecord(200, *record);
+  setVersionHeaders(r, *record);
+  setLocation(r, fhirBase_, *record);
+  return r;
+}
+
+http::Response FhirApi::deleteObservation(const http::Request& request, RequestContext& context) {
+  if (Status s = noQueryExcept(request, {}); !s) return errorResponse(s.error());
+  auto ifMatch = parseIfMatch(request.headers.get("If-Match"));
+  if (!ifMatch) return errorResponse(ifMatch.error());
+  auto record = measures_.remove(context.params.at("id"), *ifMatch, context);
+  if (!record) return errorResponse(record.error());
+  http::Response r;
+  r.status = 204;
+  r.headers.set("ETag", "W/\"" + std::to_string(record->versionId) + "\"");
+  return r;
+}
+
+http::Response FhirApi::transaction(const http::Request& request, RequestContext& context) {
+  if (Status s = noQueryExcept(request, {}); !s) return errorResponse(s.error());
+  auto body = resourceBody(request, "Bundle");
+  if (!body) return errorResponse(body.error());
+  auto response = measures_.transaction(*body, context);
+  if (!response) return errorResponse(response.error());
+  return fhirJson(200, *response, prettyRequested(request));
+}
+
+http::Response FhirApi::searchObservation(const http::Request& request, RequestContext& context) {
+  auto parsed = parseObservationSearch(request.query);
+  if (!parsed) return errorResponse(parsed.error());
+  ObservationSearch& search = *parsed;
+  if (!context.patientId.empty()) {
+    if (search.query.patient && *search.query.patient != context.patientId) {
+      return errorResponse(Error::make(ErrorKind::kForbidden, "patient-mismatch",
+                                       "The search names another patient than this access's."));
+    }
+    search.query.patient = context.patientId;
+  }
+  bool empty = false;
+  if (search.subjectIdentifier) {
+    store::SearchQuery q;
+    q.type = "Patient";
+    q.tokens.push_back({"identifier", {{search.subjectIdentifier->system, search.subjectIdentifier->code}}});
+    q.count = 2;
+    q.withTotal = false;
+    auto patients = repository_.search(q);
+    if (!patients) return errorResponse(patients.error());
+    if (patients->records.empty()) {
+      empty = true;
+    } else if (patients->records.size() > 1) {
+      return errorResponse(Error::make(ErrorKind::kConflict, "identifier-ambiguous",
+                                       "subject.identifier matches more than one patient."));
+    } else {
+      const std::string& id = patients->records.front().id;
+      if (!context.patientId.empty() && id != context.patientId) {
+        return errorResponse(Error::make(ErrorKind::kForbidden, "patient-mismatch",
+                                         "The search names another patient than this access's."));
+      }
+      if (search.query.patient && *search.query.patient != id) empty = true;
+      search.query.patient = id;
+    }
+  }
+
+  store::SearchPage page;
+  if (!empty) {
+    auto result = repository_.search(search.query);
+    if (!result) return errorResponse(result.error());
+    page = std::move(*result);
+  } else {
+    page.total = 0;
+  }
+
+  // Links carry the request's own parameters, normalised, plus the page window.
+  std::string base = fhirBase_ + "/Observation?";
+  for (const auto& [name, value] : search.linkParams) {
+    base += http::percentEncode(name) + "=" + http::percentEncode(value) + "&";
+  }
+  const int count = search.query.count;
+  const int offset = search.query.offset;
+  auto pageUrl = [&](int off) {
+    return base + "_count=" + std::to_string(count) + "&_offset=" + std::to_string(off);
+  };
+  const int64_t total = page.total.value_or(0);
+  std::string body = R"({"resourceType":"Bundle","type":"searchset","total":)" +
+                     std::to_string(total) + R"(,"link":[{"relation":"self","url":)" +
+                     fhir::toJson(fhir::Value::string(pageUrl(offset))) + "}";
+  if (count > 0 && offset + count < total) {
+    body += R"(,{"relation":"next","url":)" + fhir::toJson(fhir::Value::string(pageUrl(offset + count))) + "}";
+  }
+  if (offset > 0) {
+    body += R"(,{"relation":"previous","url":)" +
+            fhir::toJson(fhir::Value::string(pageUrl(std::max(0, offset - std::max(count, 1))))) + "}";
+  }
+  body += R"(],"entry":[)";
+  bool first = true;
+  std::vector<std::string> deviceIds;
+  for (const auto& record : page.records) {
+    if (!first) body += ',';
+    first = false;
+    body += R"({"fullUrl":)" +
+            fhir::toJson(fhir::Value::string(fhirBase_ + "/Observation/" + record.id)) +
+            R"(,"resource":)" + record.content + R"(,"search":{"mode":"match"}})";
+    if (search.includeDevice) {
+      auto json = fhir::parseJson(record.content, fhir::ParseLimits{512, record.content.size() + 1});
+      if (json) {
+        if (const fhir::Value* device = json->find("device")) {
+          std::string id = referencedId(*device, "Device");
+          if (!id.empty() && std::find(deviceIds.begin(), deviceIds.end(), id) == deviceIds.end()) {
+            deviceIds.push_back(id);
+          }
+        }
+      }
+    }
+  }
+  for (const auto& id : deviceIds) {
+    auto device = repository_.read("Device", id);
+    if (!device) continue;  // deleted since: an include is best effort, the match stays
+    if (!first) body += ',';
+    first = false;
+    body += R"({"fullUrl":)" + fhir::toJson(fhir::Value::string(fhirBase_ + "/Device/" + id)) +
+            R"(,"resource":)" + device->content + R"(,"search":{"mode":"include"}})";
+  }
+  body += "]}";
+  if (search.pretty) {
+    auto json = fhir::parseJson(body, fhir::ParseLimits{512, body.size() + 1});
+    if (json) return fhirJson(200, *json, true);
+  }
+  return fhirText(200, std::move(body));
+}
+
+}  // namespace mes::gateway

@@ -1,0 +1,46 @@
+// The /fhir routes: thin handlers that translate HTTP to MeasureService / repository calls
+// and back. Access control is not here: it runs in the Router's AccessPolicy before a handler.
+#pragma once
+
+#include <string>
+
+#include "connectors/store/repository.h"
+#include "core/clock.h"
+#include "gateway/config.h"
+#include "gateway/measure_service.h"
+#include "gateway/router.h"
+
+namespace mes::gateway {
+
+class FhirApi {
+ public:
+  FhirApi(const Config& config, store::Repository& repository, MeasureService& measures,
+          const Clock& clock);
+  void registerRoutes(Router& router);
+
+  // The CapabilityStatement served at /fhir/metadata (lists exactly the routes registered).
+  fhir::Value capabilityStatement() const;
+
+ private:
+  http::Response metadata(const http::Request& request, RequestContext& context);
+  http::Response transaction(const http::Request& request, RequestContext& context);
+  http::Response createObservation(const http::Request& request, RequestContext& context);
+  http::Response readResource(const http::Request& request, RequestContext& context);
+  http::Response vreadResource(const http::Request& request, RequestContext& context);
+  http::Response historyObservation(const http::Request& request, RequestContext& context);
+  http::Response updateObservation(const http::Request& request, RequestContext& context);
+  http::Response deleteObservation(const http::Request& request, RequestContext& context);
+  http::Response searchObservation(const http::Request& request, RequestContext& context);
+
+  // Parses a JSON body of the route's resource type (415 / 400 on failure).
+  Result<fhir::Value> resourceBody(const http::Request& request, const std::string& type) const;
+  Status checkAccept(const http::Request& request) const;
+
+  const Config& config_;
+  store::Repository& repository_;
+  MeasureService& measures_;
+  const Clock& clock_;
+  std::string fhirBase_;
+};
+
+}  // namespace mes::gateway

@@ -1,0 +1,73 @@
+#include "gateway/fhir_response.h"
+
+#include <charconv>
+
+#include "fhir/json/json.h"
+#include "fhir/outcome/operation_outcome.h"
+#include "fhir/types/datetime.h"
+
+namespace mes::gateway {
+
+http::Response fhirJson(int status, const fhir::Value& body, bool pretty) {
+  return fhirText(status, pretty ? fhir::toPrettyJson(body) : fhir::toJson(body));
+}
+
+http::Response fhirText(int status, std::string body) {
+  http::Response r;
+  r.status = status;
+  r.headers.set("Content-Type", kFhirJson);
+  r.body = std::move(body);
+  return r;
+}
+
+http::Response errorResponse(const Error& error) {
+  return fhirJson(httpStatusOf(error.kind), fhir::operationOutcome(error));
+}
+
+void setVersionHeaders(http::Response& response, const store::ResourceRecord& record) {
+  response.headers.set("ETag", "W/\"" + std::to_string(record.versionId) + "\"");
+  response.headers.set("Last-Modified", fhir::formatHttpDate(record.lastUpdatedMs));
+}
+
+void setLocation(http::Response& response, const std::string& fhirBase,
+                 const store::ResourceRecord& record) {
+  response.headers.set("Location", fhirBase + "/" + record.type + "/" + record.id + "/_history/" +
+                                       std::to_string(record.versionId));
+}
+
+Result<std::optional<int64_t>> parseIfMatch(const std::string& header) {
+  if (header.empty()) return std::optional<int64_t>();
+  std::string_view v = header;
+  if (v.rfind("W/", 0) == 0) v.remove_prefix(2);
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  int64_t version = 0;
+  auto res = std::from_chars(v.data(), v.data() + v.size(), version);
+  if (v.empty() || res.ec != std::errc() || res.ptr != v.data() + v.size() || version < 1) {
+    return Error::make(ErrorKind::kInvalid, "invalid-if-match",
+                       "If-Match must be a version ETag such as W/\"3\"; got '" + header + "'.");
+  }
+  return std::optional<int64_t>(version);
+}
+
+std::string stampedJson(fhir::Value resource, const std::string& id, int64_t versionId,
+                        int64_t lastUpdatedMs, const std::string& source) {
+  fhir::Value meta = fhir::Value::object();
+  if (const fhir::Value* old = resource.find("meta"); old != nullptr && old->isObject()) {
+    meta = *old;
+  }
+  meta.set("versionId", fhir::Value::string(std::to_string(versionId)));
+  meta.set("lastUpdated", fhir::Value::string(fhir::formatInstant(lastUpdatedMs)));
+  if (!source.empty()) meta.set("source", fhir::Value::string(source));
+
+  fhir::Value out = fhir::Value::object();
+  if (const fhir::Value* type = resource.find("resourceType")) out.set("resourceType", *type);
+  out.set("id", fhir::Value::string(id));
+  out.set("meta", std::move(meta));
+  for (auto& [key, value] : resource.members()) {
+    if (key == "resourceType" || key == "id" || key == "meta") continue;
+    out.members().emplace_back(std::move(key), std::move(value));
+  }
+  return fhir::toJson(out);
+}
+
+}  // namespace mes::gateway

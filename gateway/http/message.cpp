@@ -1,0 +1,107 @@
+#include "gateway/http/message.h"
+
+#include <cctype>
+
+namespace mes::http {
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const std::string& Headers::get(std::string_view name) const {
+  static const std::string kEmpty;
+  for (const auto& [key, value] : items_) {
+    if (equalsIgnoreCase(key, name)) return value;
+  }
+  return kEmpty;
+}
+
+bool Headers::has(std::string_view name) const {
+  for (const auto& item : items_) {
+    if (equalsIgnoreCase(item.first, name)) return true;
+  }
+  return false;
+}
+
+void Headers::set(std::string_view name, std::string value) {
+  std::erase_if(items_, [&](const auto& item) { return equalsIgnoreCase(item.first, name); });
+  items_.emplace_back(std::string(name), std::move(value));
+}
+
+void Headers::add(std::string name, std::string value) {
+  items_.emplace_back(std::move(name), std::move(value));
+}
+
+namespace {
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::string percentDecode(std::string_view text, bool plusAsSpace) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%' && i + 2 < text.size()) {
+      int hi = hexValue(text[i + 1]);
+      int lo = hexValue(text[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(plusAsSpace && c == '+' ? ' ' : c);
+  }
+  return out;
+}
+
+std::string percentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xF]);
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> parseQuery(std::string_view raw) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t start = 0;
+  while (start <= raw.size()) {
+    size_t end = raw.find('&', start);
+    if (end == std::string_view::npos) end = raw.size();
+    std::string_view part = raw.substr(start, end - start);
+    if (!part.empty()) {
+      size_t eq = part.find('=');
+      if (eq == std::string_view::npos) {
+        out.emplace_back(percentDecode(part, true), std::string());
+      } else {
+        out.emplace_back(percentDecode(part.substr(0, eq), true),
+                         percentDecode(part.substr(eq + 1), true));
+      }
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace mes::http

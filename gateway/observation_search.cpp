@@ -1,0 +1,178 @@
+#include "gateway/observation_search.h"
+
+#include <charconv>
+
+namespace mes::gateway {
+namespace {
+
+Error invalid(const std::string& code, const std::string& message) {
+  return Error::make(ErrorKind::kInvalid, code, message);
+}
+
+Result<int> parseNonNegative(const std::string& name, const std::string& value, int max) {
+  int n = 0;
+  auto res = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (value.empty() || res.ec != std::errc() || res.ptr != value.data() + value.size() || n < 0) {
+    return invalid("invalid-search-number",
+                   "Search parameter '" + name + "' must be a whole number >= 0; got '" + value +
+                       "'.");
+  }
+  if (n > max) {
+    return invalid("page-size-too-large",
+                   "Maximum page size allowed is " + std::to_string(max) + " (" + name + "=" +
+                       value + ").");
+  }
+  return n;
+}
+
+Status needsNoModifier(const fhir::ParamName& p) {
+  if (p.modifier.empty()) return Status::ok();
+  return invalid("unsupported-modifier", "Search parameter '" + p.name + "' does not support the ':" +
+                                             p.modifier + "' modifier.");
+}
+
+// "Patient/123", "123" or an absolute URL ending in Patient/123.
+Result<std::string> patientIdFrom(const std::string& name, const std::string& value) {
+  std::string id = value;
+  if (auto pos = value.rfind("Patient/"); pos != std::string::npos) id = value.substr(pos + 8);
+  if (id.empty() || id.find('/') != std::string::npos || id.find(',') != std::string::npos) {
+    return invalid("invalid-search-reference",
+                   "Search parameter '" + name + "' must name one patient (Patient/<id> or <id>); got '" +
+                       value + "'.");
+  }
+  return id;
+}
+
+}  // namespace
+
+bool isFormatParam(const std::string& name) { return name == "_format" || name == "_pretty"; }
+
+store::DateFilter dateFilterFor(const fhir::DateParam& param, store::DateFilter::Target target) {
+  using B = store::DateBound;
+  store::DateFilter f;
+  f.target = target;
+  const int64_t low = param.value.lowMs;
+  const int64_t high = param.value.highMs;
+  switch (param.prefix) {
+    case fhir::Prefix::kNe:
+      f.negate = true;
+      [[fallthrough]];
+    case fhir::Prefix::kEq:
+      f.allOf = {{B::Column::kLow, B::Op::kGe, low}, {B::Column::kHigh, B::Op::kLe, high}};
+      break;
+    case fhir::Prefix::kGt: f.allOf = {{B::Column::kHigh, B::Op::kGt, high}}; break;
+    case fhir::Prefix::kLt: f.allOf = {{B::Column::kLow, B::Op::kLt, low}}; break;
+    case fhir::Prefix::kGe: f.allOf = {{B::Column::kHigh, B::Op::kGe, low}}; break;
+    case fhir::Prefix::kLe: f.allOf = {{B::Column::kLow, B::Op::kLe, high}}; break;
+    default: break;  // sa / eb / ap are refused by the parser
+  }
+  return f;
+}
+
+Result<ObservationSearch> parseObservationSearch(
+    const std::vector<std::pair<std::string, std::string>>& params) {
+  ObservationSearch out;
+  out.query.type = "Observation";
+  out.query.sort = store::SortOrder::kDateDesc;
+  out.query.count = kDefaultPageSize;
+  bool sawSort = false;
+  bool sawCount = false;
+  bool sawOffset = false;
+  std::optional<std::string> patient;
+
+  auto setPatient = [&](const std::string& name, const std::string& id) -> Status {
+    if (patient && *patient != id) {
+      return invalid("conflicting-patient", "Search parameter '" + name +
+                                                "' names a different patient than an earlier one.");
+    }
+    patient = id;
+    return Status::ok();
+  };
+
+  for (const auto& [rawName, value] : params) {
+    const fhir::ParamName p = fhir::splitModifier(rawName);
+    const std::string& name = p.name;
+    if (isFormatParam(name)) {
+      if (name == "_pretty") out.pretty = value == "true";
+      continue;
+    }
+    bool keepForLinks = true;
+    if (name == "patient" || name == "subject") {
+      MES_RETURN_IF_ERROR(needsNoModifier(p));
+      auto id = patientIdFrom(name, value);
+      if (!id) return id.takeError();
+      MES_RETURN_IF_ERROR(setPatient(name, *id));
+    } else if (name == "subject.identifier") {
+      MES_RETURN_IF_ERROR(needsNoModifier(p));
+      auto token = fhir::parseTokenParam(name, value);
+      if (!token) return token.takeError();
+      if (!token->system || token->system->empty()) {
+        return invalid("invalid-search-token",
+                       "Search parameter 'subject.identifier' needs <system>|<value>; got '" + value +
+                           "'.");
+      }
+      out.subjectIdentifier = *token;
+    } else if (name == "code" || name == "identifier") {
+      MES_RETURN_IF_ERROR(needsNoModifier(p));
+      store::TokenFilter filter;
+      filter.param = name;
+      for (const auto& alt : fhir::splitOr(value)) {
+        auto token = fhir::parseTokenParam(name, alt);
+        if (!token) return token.takeError();
+        filter.anyOf.push_back({token->system, token->code});
+      }
+      out.query.tokens.push_back(std::move(filter));
+    } else if (name == "date" || name == "_lastUpdated") {
+      MES_RETURN_IF_ERROR(needsNoModifier(p));
+      auto date = fhir::parseDateParam(name, value);
+      if (!date) return date.takeError();
+      out.query.dates.push_back(dateFilterFor(
+          *date, name == "date" ? store::DateFilter::Target::kDate
+                                : store::DateFilter::Target::kLastUpdated));
+    } else if (name == "_sort") {
+      if (sawSort) return invalid("duplicate-parameter", "Search parameter '_sort' is given twice.");
+      sawSort = true;
+      if (value == "date") out.query.sort = store::SortOrder::kDateAsc;
+      else if (value == "-date") out.query.sort = store::SortOrder::kDateDesc;
+      else if (value == "_lastUpdated") out.query.sort = store::SortOrder::kLastUpdatedAsc;
+      else if (value == "-_lastUpdated") out.query.sort = store::SortOrder::kLastUpdatedDesc;
+      else {
+        return invalid("unsupported-sort", "_sort='" + value +
+                                               "' is not supported; use date, -date, _lastUpdated "
+                                               "or -_lastUpdated.");
+      }
+    } else if (name == "_count") {
+      if (sawCount) return invalid("duplicate-parameter", "Search parameter '_count' is given twice.");
+      sawCount = true;
+      auto n = parseNonNegative(name, value, kMaxPageSize);
+      if (!n) return n.takeError();
+      out.query.count = *n;
+      keepForLinks = false;
+    } else if (name == "_offset") {
+      if (sawOffset) {
+        return invalid("duplicate-parameter", "Search parameter '_offset' is given twice.");
+      }
+      sawOffset = true;
+      auto n = parseNonNegative(name, value, 1'000'000'000);
+      if (!n) return n.takeError();
+      out.query.offset = *n;
+      keepForLinks = false;
+    } else if (name == "_include") {
+      if (value != "Observation:device") {
+        return invalid("unsupported-include", "_include='" + value +
+                                                  "' is not supported; only Observation:device is.");
+      }
+      out.includeDevice = true;
+    } else {
+      return invalid("unknown-search-parameter",
+                     "Unknown search parameter '" + rawName +
+                         "' for Observation. Supported: patient, subject, subject.identifier, code, "
+                         "identifier, date, _lastUpdated, _sort, _count, _offset, _include.");
+    }
+    if (keepForLinks) out.linkParams.emplace_back(rawName, value);
+  }
+  if (patient) out.query.patient = *patient;
+  return out;
+}
+
+}  // namespace mes::gateway

@@ -1,0 +1,95 @@
+// Routing and the cross-cutting request pipeline.
+//
+// Every request goes through Router::handle in this order: request id, access log, body size
+// (413), route lookup (404 / 405), the access policy, then the handler. The AccessPolicy is the
+// single place where authentication, pairing and scope checks plug in: handlers never check
+// access themselves, so adding OAuth changes no handler.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "gateway/http/message.h"
+#include "gateway/log.h"
+
+namespace mes::gateway {
+
+// What a route does, as the access policy sees it.
+enum class Interaction {
+  kPublic,        // discovery and operations endpoints (metadata, healthz): no token needed
+  kRead,
+  kVread,
+  kHistory,
+  kSearch,
+  kCreate,
+  kUpdate,
+  kDelete,
+  kTransaction,
+};
+const char* interactionName(Interaction interaction);
+
+// Per-request facts that flow from the pipeline to the handler.
+struct RequestContext {
+  std::string requestId;
+  Interaction interaction = Interaction::kPublic;
+  std::string resourceType;  // for FHIR routes
+  // Filled by the access policy once authentication exists (#3): the patient the caller may
+  // act for, and the writer identity recorded in meta.source. Empty = unrestricted (open mode).
+  std::string patientId;
+  std::string source;
+  std::map<std::string, std::string> params;  // path parameters, e.g. {"id": "abc"}
+};
+
+// Decides whether a request may proceed; may fill RequestContext (patient, source).
+class AccessPolicy {
+ public:
+  virtual ~AccessPolicy() = default;
+  virtual Status authorize(const http::Request& request, RequestContext& context) = 0;
+};
+
+// Issue #2 stage: the FHIR API is open. Every request is allowed.
+class OpenAccessPolicy final : public AccessPolicy {
+ public:
+  Status authorize(const http::Request&, RequestContext&) override { return Status::ok(); }
+};
+
+using RouteHandler = std::function<http::Response(const http::Request&, RequestContext&)>;
+// Turns an Error into the response format of the route's family (OperationOutcome for /fhir).
+using ErrorRenderer = std::function<http::Response(const Error&, const RequestContext&)>;
+
+class Router {
+ public:
+  Router(Logger& logger, AccessPolicy& access, ErrorRenderer renderError, size_t maxBodyBytes);
+
+  // `pattern` is a path with {name} segments, e.g. "/fhir/Observation/{id}".
+  void add(const std::string& method, const std::string& pattern, Interaction interaction,
+           std::string resourceType, RouteHandler handler);
+
+  http::Response handle(http::Request& request);
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;
+    Interaction interaction;
+    std::string resourceType;
+    RouteHandler handler;
+  };
+  http::Response dispatch(http::Request& request, RequestContext& context);
+
+  Logger& logger_;
+  AccessPolicy& access_;
+  ErrorRenderer renderError_;
+  size_t maxBodyBytes_;
+  std::vector<Route> routes_;
+  RandomIdGenerator requestIds_;
+};
+
+std::vector<std::string> splitPath(const std::string& path);
+
+}  // namespace mes::gateway

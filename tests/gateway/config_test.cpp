@@ -1,0 +1,85 @@
+#include "gateway/config.h"
+
+#include <boost/test/unit_test.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+using mes::gateway::loadConfig;
+
+namespace {
+std::string writeTemp(const std::string& text) {
+  static int n = 0;
+  auto path = std::filesystem::temp_directory_path() /
+              ("mes-config-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".json");
+  std::ofstream(path) << text;
+  return path.string();
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(config)
+
+BOOST_AUTO_TEST_CASE(defaults) {
+  auto c = loadConfig({}, {});
+  BOOST_REQUIRE(c.isOk());
+  BOOST_TEST(c->port == 8080);
+  BOOST_TEST(c->listen == "127.0.0.1");
+  BOOST_TEST(c->fhirBase() == "http://127.0.0.1:8080/fhir");
+}
+
+BOOST_AUTO_TEST_CASE(precedence_file_env_flags) {
+  auto file = writeTemp(R"({"port": 9000, "data_dir": "/tmp/a", "log_level": "warn",
+                            "store": {"synchronous": "full"}})");
+  auto fromFile = loadConfig({"--config", file}, {});
+  BOOST_REQUIRE(fromFile.isOk());
+  BOOST_TEST(fromFile->port == 9000);
+  BOOST_TEST(fromFile->storeSynchronous == "full");
+  auto withEnv = loadConfig({"--config", file}, {{"MES_PORT", "9100"}});
+  BOOST_REQUIRE(withEnv.isOk());
+  BOOST_TEST(withEnv->port == 9100);
+  BOOST_TEST(withEnv->dataDir == "/tmp/a");
+  auto withFlag = loadConfig({"--config", file, "--port=9200"}, {{"MES_PORT", "9100"}});
+  BOOST_REQUIRE(withFlag.isOk());
+  BOOST_TEST(withFlag->port == 9200);
+  std::filesystem::remove(file);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_keys_and_flags_are_refused) {
+  auto file = writeTemp(R"({"port": 9000, "prot": 1})");
+  auto r = loadConfig({"--config", file}, {});
+  BOOST_REQUIRE(!r.isOk());
+  BOOST_TEST(r.error().problems[0].message.find("\"prot\"") != std::string::npos);
+  BOOST_TEST(r.error().problems[0].message.find("unknown key") != std::string::npos);
+  std::filesystem::remove(file);
+
+  auto nested = writeTemp(R"({"store": {"kind": "sqlite"}})");
+  BOOST_TEST(!loadConfig({"--config", nested}, {}).isOk());
+  std::filesystem::remove(nested);
+
+  auto flag = loadConfig({"--prot", "1"}, {});
+  BOOST_REQUIRE(!flag.isOk());
+  BOOST_TEST(flag.error().problems[0].message.find("--prot") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(bad_values_name_their_origin) {
+  auto r = loadConfig({}, {{"MES_PORT", "80x"}});
+  BOOST_REQUIRE(!r.isOk());
+  BOOST_TEST(r.error().problems[0].message.find("MES_PORT") != std::string::npos);
+  auto type = writeTemp(R"({"port": "9000"})");
+  auto t = loadConfig({"--config", type}, {});
+  BOOST_REQUIRE(!t.isOk());
+  BOOST_TEST(t.error().problems[0].message.find("expected a number") != std::string::npos);
+  std::filesystem::remove(type);
+  BOOST_TEST(!loadConfig({"--log-level", "loud"}, {}).isOk());
+  BOOST_TEST(!loadConfig({"--port"}, {}).isOk());
+  BOOST_TEST(!loadConfig({"--config", "/nonexistent/x.json"}, {}).isOk());
+  BOOST_TEST(!loadConfig({"--public-url", "ftp://x"}, {}).isOk());
+}
+
+BOOST_AUTO_TEST_CASE(public_url_drives_links) {
+  auto c = loadConfig({"--public-url", "https://mes.example.org/"}, {});
+  BOOST_REQUIRE(c.isOk());
+  BOOST_TEST(c->fhirBase() == "https://mes.example.org/fhir");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
