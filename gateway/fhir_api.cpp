@@ -199,7 +199,7 @@ http::Response FhirApi::historyObservation(const http::Request& request, Request
     if (!v.deleted) body += R"(,"resource":)" + v.content;
     body += R"(,"request":{"method":")" + std::string(v.deleted ? "DELETE" : (v.versionId == 1 ? "POST" : "PUT")) +
             R"(","url":"Observation/)" + id + R"("},"response":{"status":")" +
-            (v.deleted ? "204" : (v.versionId == 1 ? "201" : "200")) + R"(","etag":"W/\")" +
+            (v.deleted ? "204 No Content" : (v.versionId == 1 ? "201 Created" : "200 OK")) + R"(","etag":"W/\")" +
             std::to_string(v.versionId) + R"(\"","lastModified":")" +
             fhir::formatInstant(v.lastUpdatedMs) + R"("}})";
   }

@@ -114,10 +114,10 @@ store::WriteRequest MeasureService::writeRequest(const std::string& id, fhir::Va
   request.id = id;
   request.index = indexRowsFor(request.type, id, resource);
   request.source = source;
-  if (source.empty()) {
-    if (const fhir::Value* meta = resource.find("meta")) {
-      if (const std::string* s = meta->findString("source")) request.source = *s;
-    }
+  // meta.source says who wrote a version; only the gateway sets it (from the access context),
+  // never the client, since authorship checks rely on it.
+  if (fhir::Value* meta = resource.find("meta"); meta != nullptr && meta->isObject()) {
+    meta->erase("source");
   }
   auto shared = std::make_shared<fhir::Value>(std::move(resource));
   request.render = [shared, id, source](int64_t version, int64_t lastUpdated) -> Result<std::string> {
@@ -194,14 +194,25 @@ Result<CreateOutcome> MeasureService::create(fhir::Value observation, const Requ
       for (auto& p : e.problems) p.message = "If-None-Exist: " + p.message;
       return e;
     }
-    if (search->subjectIdentifier || search->includeDevice) {
+    bool paging = false;
+    for (const auto& [name, value] : search->linkParams) paging |= name.rfind("_", 0) == 0;
+    if (search->subjectIdentifier || search->includeDevice || paging ||
+        ifNoneExist.find("_count") != std::string::npos ||
+        ifNoneExist.find("_offset") != std::string::npos ||
+        (search->query.tokens.empty() && search->query.dates.empty())) {
       return Error::make(ErrorKind::kInvalid, "invalid-if-none-exist",
-                         "If-None-Exist supports identifier, code, patient, subject and date.");
+                         "If-None-Exist takes identifier, code or date criteria (and optionally "
+                         "patient), e.g. identifier=<system>|<value>; got '" + ifNoneExist + "'.");
     }
+    // The criteria apply within the measure's own patient: never match another's data.
+    if (search->query.patient && *search->query.patient != prepared->measure.patientId) {
+      return Error::make(ErrorKind::kInvalid, "invalid-if-none-exist",
+                         "If-None-Exist names another patient than the measure's subject.");
+    }
+    search->query.patient = prepared->measure.patientId;
     search->query.count = 2;
     search->query.offset = 0;
     search->query.withTotal = false;
-    if (!context.patientId.empty()) search->query.patient = context.patientId;
     condition = search->query;
   }
 
@@ -384,11 +395,11 @@ Status MeasureService::deriveBmiFor(store::Transaction& tx, const store::Resourc
   derived.push(reference("Observation/" + heightId));
   bmi.set("derivedFrom", std::move(derived));
 
-  // The gateway's own output must meet the profile it claims.
-  auto check = fhir::validateMeasure(bmi, clock_.nowMs(), fhir::MeasureOrigin::kGateway);
-  if (!check) {
-    return Error::internal("derived BMI fails its profile: " +
-                           check.error().problems.front().message);
+  // The gateway's own output must meet the profile it claims. Inputs that are each plausible
+  // can still give an implausible BMI (an infant's weight with an adult's old height): then
+  // no BMI is written rather than a wrong one.
+  if (!fhir::validateMeasure(bmi, clock_.nowMs(), fhir::MeasureOrigin::kGateway)) {
+    return Status::ok();
   }
   auto created = tx.create(writeRequest(ids_.next(), std::move(bmi), kGatewaySource));
   return created.status();
@@ -449,6 +460,10 @@ Status MeasureService::refreshDerivedBmi(store::Transaction& tx, const std::stri
       if (quantity != nullptr) quantity->set("value", fhir::Value::numberText(text));
       bmi->set("status", fhir::Value::string("amended"));
       if (!effective.empty()) bmi->set("effectiveDateTime", fhir::Value::string(effective));
+      // An implausible result is withdrawn rather than shown (see deriveBmiFor).
+      if (!fhir::validateMeasure(*bmi, clock_.nowMs(), fhir::MeasureOrigin::kGateway)) {
+        bmi->set("status", fhir::Value::string("entered-in-error"));
+      }
     }
     MES_RETURN_IF_ERROR(tx.update(writeRequest(record.id, std::move(*bmi), kGatewaySource)).status());
   }
@@ -560,7 +575,7 @@ Result<fhir::Value> MeasureService::transaction(const fhir::Value& bundle,
       q.count = 2;
       q.withTotal = false;
       q.sort = store::SortOrder::kLastUpdatedDesc;
-      deviceCondition = q;
+      deviceCondition = q;  // scoped to the measure's patient below
     }
   }
 
@@ -582,6 +597,10 @@ Result<fhir::Value> MeasureService::transaction(const fhir::Value& bundle,
   auto prepared = prepare(std::move(observation), context);
   if (!prepared) return underEntry(prepared.takeError(), observationEntry->index, "Observation");
   prepared->expressionRoot = "Bundle.entry[" + std::to_string(observationEntry->index) + "].resource";
+
+  // A personal device is filed in the patient's compartment: a cuff shared by two patients is
+  // two Devices, so one patient's data never links to another's.
+  if (deviceCondition) deviceCondition->patient = prepared->measure.patientId;
 
   struct Written {
     store::ResourceRecord record;
@@ -606,7 +625,10 @@ Result<fhir::Value> MeasureService::transaction(const fhir::Value& bundle,
       if (existing) {
         deviceWritten = Written{*existing, false};
       } else {
-        auto created = tx.create(writeRequest(ids_.next(), deviceEntry->resource, context.source));
+        store::WriteRequest request =
+            writeRequest(ids_.next(), deviceEntry->resource, context.source);
+        request.index.patient = prepared->measure.patientId;
+        auto created = tx.create(request);
         if (!created) return created.takeError();
         deviceWritten = Written{*created, true};
       }

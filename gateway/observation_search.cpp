@@ -5,6 +5,8 @@
 namespace mes::gateway {
 namespace {
 
+constexpr int kMaxOffset = 1'000'000'000;
+
 Error invalid(const std::string& code, const std::string& message) {
   return Error::make(ErrorKind::kInvalid, code, message);
 }
@@ -18,9 +20,12 @@ Result<int> parseNonNegative(const std::string& name, const std::string& value, 
                        "'.");
   }
   if (n > max) {
-    return invalid("page-size-too-large",
-                   "Maximum page size allowed is " + std::to_string(max) + " (" + name + "=" +
-                       value + ").");
+    if (name == "_count") {
+      return invalid("page-size-too-large", "Maximum page size allowed is " + std::to_string(max) +
+                                                " (" + name + "=" + value + ").");
+    }
+    return invalid("invalid-search-number",
+                   "Search parameter '" + name + "' may not exceed " + std::to_string(max) + ".");
   }
   return n;
 }
@@ -130,6 +135,7 @@ Result<ObservationSearch> parseObservationSearch(
           *date, name == "date" ? store::DateFilter::Target::kDate
                                 : store::DateFilter::Target::kLastUpdated));
     } else if (name == "_sort") {
+      MES_RETURN_IF_ERROR(needsNoModifier(p));
       if (sawSort) return invalid("duplicate-parameter", "Search parameter '_sort' is given twice.");
       sawSort = true;
       if (value == "date") out.query.sort = store::SortOrder::kDateAsc;
@@ -142,6 +148,7 @@ Result<ObservationSearch> parseObservationSearch(
                                                "or -_lastUpdated.");
       }
     } else if (name == "_count") {
+      MES_RETURN_IF_ERROR(needsNoModifier(p));
       if (sawCount) return invalid("duplicate-parameter", "Search parameter '_count' is given twice.");
       sawCount = true;
       auto n = parseNonNegative(name, value, kMaxPageSize);
@@ -149,15 +156,17 @@ Result<ObservationSearch> parseObservationSearch(
       out.query.count = *n;
       keepForLinks = false;
     } else if (name == "_offset") {
+      MES_RETURN_IF_ERROR(needsNoModifier(p));
       if (sawOffset) {
         return invalid("duplicate-parameter", "Search parameter '_offset' is given twice.");
       }
       sawOffset = true;
-      auto n = parseNonNegative(name, value, 1'000'000'000);
+      auto n = parseNonNegative(name, value, kMaxOffset);
       if (!n) return n.takeError();
       out.query.offset = *n;
       keepForLinks = false;
     } else if (name == "_include") {
+      MES_RETURN_IF_ERROR(needsNoModifier(p));
       if (value != "Observation:device") {
         return invalid("unsupported-include", "_include='" + value +
                                                   "' is not supported; only Observation:device is.");

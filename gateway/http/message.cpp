@@ -93,10 +93,10 @@ std::vector<std::pair<std::string, std::string>> parseQuery(std::string_view raw
     if (!part.empty()) {
       size_t eq = part.find('=');
       if (eq == std::string_view::npos) {
-        out.emplace_back(percentDecode(part, true), std::string());
+        out.emplace_back(percentDecode(part, false), std::string());
       } else {
-        out.emplace_back(percentDecode(part.substr(0, eq), true),
-                         percentDecode(part.substr(eq + 1), true));
+        out.emplace_back(percentDecode(part.substr(0, eq), false),
+                         percentDecode(part.substr(eq + 1), false));
       }
     }
     start = end + 1;

@@ -48,7 +48,9 @@ struct Response {
   bool closeConnection = false;  // ask the adapter to close the connection after this response
 };
 
-// Splits "a=1&b=x%20y" into decoded pairs ('+' is a space). Malformed escapes stay literal.
+// Splits "a=1&b=x%20y" into decoded pairs. '+' stays a plus (RFC 3986; FHIR dates carry
+// offsets such as +02:00 and media types such as application/fhir+json); a space is %20.
+// Malformed escapes stay literal.
 std::vector<std::pair<std::string, std::string>> parseQuery(std::string_view rawQuery);
 std::string percentDecode(std::string_view text, bool plusAsSpace);
 // Encodes everything but unreserved characters (RFC 3986).

@@ -267,8 +267,11 @@ BOOST_AUTO_TEST_CASE(bmi_is_derived_by_the_gateway_and_refused_from_apps) {
 
 BOOST_AUTO_TEST_CASE(profile_errors_are_422_with_locations) {
   auto c = sharedGateway().client();
-  auto pounds = c.post("/fhir/Observation", weight("154").replace(weight("154").find("\"kg\""), 4, "\"lb\""));
+  auto pounds = c.post("/fhir/Observation",
+                       quantityMeasure("mes-observation-bodyweight", "29463-7", "154", "[lb_av]"));
   BOOST_TEST(pounds.status == 422);
+  BOOST_TEST(outcomeCode(pounds) == "unit-mismatch");
+  BOOST_TEST(outcomeText(pounds).find("Observation.valueQuantity.code") != std::string::npos);
   auto bp = c.post("/fhir/Observation",
                    std::string(R"({"resourceType":"Observation","meta":{"profile":[")") + kProfileBase +
                        R"(mes-observation-bp"]},"status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},"subject":{"reference":"Patient/demo"},"effectiveDateTime":"2024-05-03T08:00:00Z","component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":80,"unit":"mm[Hg]","system":"http://unitsofmeasure.org","code":"mm[Hg]"}},{"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":120,"unit":"mm[Hg]","system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]})");

@@ -60,17 +60,24 @@ inline fhir::Value json(const HttpResponse& r) {
 }
 
 // The project error code of the first issue of an OperationOutcome response.
-inline std::string outcomeCode(const HttpResponse& r) {
+// The first issue of an OperationOutcome response (the test stops when it is not one).
+inline fhir::Value firstIssue(const HttpResponse& r) {
   fhir::Value oo = json(r);
-  BOOST_REQUIRE(oo.findString("resourceType") != nullptr);
-  BOOST_REQUIRE_EQUAL(*oo.findString("resourceType"), "OperationOutcome");
-  const fhir::Value& issue = oo.find("issue")->items().at(0);
+  const std::string* type = oo.findString("resourceType");
+  BOOST_REQUIRE_MESSAGE(type != nullptr && *type == "OperationOutcome",
+                        "expected an OperationOutcome, got: " + r.body.substr(0, 300));
+  const fhir::Value* issues = oo.find("issue");
+  BOOST_REQUIRE(issues != nullptr && !issues->items().empty());
+  return issues->items()[0];
+}
+
+inline std::string outcomeCode(const HttpResponse& r) {
+  fhir::Value issue = firstIssue(r);
   return issue.find("details")->find("coding")->items().at(0).findString("code")->c_str();
 }
 
 inline std::string outcomeText(const HttpResponse& r) {
-  fhir::Value oo = json(r);
-  const fhir::Value& issue = oo.find("issue")->items().at(0);
+  fhir::Value issue = firstIssue(r);
   std::string text = *issue.findString("diagnostics");
   if (const fhir::Value* e = issue.find("expression"); e != nullptr && !e->items().empty()) {
     text += " @ " + e->items()[0].text();

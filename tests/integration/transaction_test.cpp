@@ -85,7 +85,7 @@ BOOST_AUTO_TEST_CASE(a_failing_transaction_leaves_nothing_behind) {
   auto c = sharedGateway().client();
   // Validation failure: the Observation's unit is wrong.
   std::string wrongUnit = pulseWithDevice("61");
-  wrongUnit.replace(wrongUnit.find("\"/min\",\"system\""), 6, "\"bpm\"");
+  wrongUnit.replace(wrongUnit.find("\"code\":\"/min\""), 13, "\"code\":\"bpm\"");
   auto invalid = c.post("/fhir", bundle("SN-ROLLBACK", wrongUnit));
   BOOST_TEST(invalid.status == 422);
   BOOST_TEST(outcomeText(invalid).find("Bundle.entry[1].resource") != std::string::npos,
@@ -108,7 +108,8 @@ BOOST_AUTO_TEST_CASE(bundle_shape_errors) {
   auto empty = c.post("/fhir", R"({"resourceType":"Bundle","type":"transaction"})");
   BOOST_TEST(empty.status == 400);
   std::string noFullUrl = bundle("SN-2", pulseWithDevice("60"));
-  noFullUrl.replace(noFullUrl.find("\"fullUrl\":\"urn:uuid:5b6f0c36-0d5e-4a55-9d0e-1f3f7ad7d002\","), 59, "");
+  const std::string fullUrl = "\"fullUrl\":\"urn:uuid:5b6f0c36-0d5e-4a55-9d0e-1f3f7ad7d002\",";
+  noFullUrl.erase(noFullUrl.find(fullUrl), fullUrl.size());
   auto missing = c.post("/fhir", noFullUrl);
   BOOST_TEST(missing.status == 400);
   BOOST_TEST(outcomeCode(missing) == "fullurl-missing");
