@@ -45,10 +45,10 @@ constexpr MeasureCode kBodyWeightCodes[] = {
     {kLoincSystem, "29463-7", "body weight",                   "kg",      {0.2, 650},     false, kNo,  kNo}};
 constexpr MeasureCode kBodyHeightCodes[] = {
     {kLoincSystem, "8302-2",  "body height",                   "cm",      {20, 280},      false, kNo,  kNo}};
-// kg/m2 = kg * 10000 / cm^2 (written so that 650 kg / (20 cm)^2 is exactly 16250).
-constexpr PlausibleRange kBmiRange = {
-    kBodyWeightCodes[0].range.low * 10000 / (kBodyHeightCodes[0].range.high * kBodyHeightCodes[0].range.high),
-    kBodyWeightCodes[0].range.high * 10000 / (kBodyHeightCodes[0].range.low * kBodyHeightCodes[0].range.low)};
+// SPEC gives no BMI range. Each of weight and height may be plausible while their ratio is
+// not (an infant's weight with an adult's stale height); the gateway withholds a derived BMI
+// outside the range of observed human BMIs rather than show a wrong one.
+constexpr PlausibleRange kBmiRange = {5, 250};
 constexpr MeasureCode kBmiCodes[] = {
     {kLoincSystem, "39156-5", "body mass index",               "kg/m2",   kBmiRange,      false, kNo,  kNo}};
 constexpr MeasureCode kBloodPressureCodes[] = {

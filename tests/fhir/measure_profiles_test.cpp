@@ -572,7 +572,7 @@ BOOST_AUTO_TEST_CASE(messages_name_the_expected_value) {
   r = validateMeasure(obs, now(), MeasureOrigin::kGateway);
   BOOST_REQUIRE(!r.isOk());
   BOOST_TEST(r.error().problems[0].message ==
-             "Body mass index must be between 0.0255102 and 16250 kg/m2; got 0.0023.");
+             "Body mass index must be between 5 and 250 kg/m2; got 0.0023.");
 
   obs = baseObservation(variant("bp"));
   apply(obs, {"component.0.valueQuantity.value", "80"});

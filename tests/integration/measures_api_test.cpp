@@ -260,6 +260,13 @@ BOOST_AUTO_TEST_CASE(bmi_is_derived_by_the_gateway_and_refused_from_apps) {
   BOOST_TEST(outcomeCode(posted) == "bmi-computed-by-gateway");
   BOOST_TEST(c.del("/fhir/Observation/" + bmiId).status == 422);
 
+  // An implausible ratio of two plausible inputs (a 3 kg weight with the 175 cm height) gives
+  // no BMI rather than a wrong one.
+  const int64_t beforeInfant = count();
+  auto infant = c.post("/fhir/Observation", weight("3", "2025-01-03T08:00:00Z"));
+  BOOST_TEST(infant.status == 201);
+  BOOST_TEST(count() == beforeInfant);
+
   // Deleting the weight deletes its BMI.
   BOOST_TEST(c.del("/fhir/Observation/" + idOf(w)).status == 204);
   BOOST_TEST(c.get("/fhir/Observation/" + bmiId).status == 410);
