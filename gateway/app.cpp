@@ -21,7 +21,7 @@ struct Gateway::Parts {
         measures(*repository, clock, ids),
         router(logger, access, [](const Error& e, const RequestContext&) { return errorResponse(e); },
                config.maxBodyBytes),
-        api(config, *repository, measures, clock) {}
+        api(config, *repository, measures) {}
 
   Config config;
   Logger& logger;

@@ -56,12 +56,10 @@ http::Response withRecord(int status, const store::ResourceRecord& record) {
 
 }  // namespace
 
-FhirApi::FhirApi(const Config& config, store::Repository& repository, MeasureService& measures,
-                 const Clock& clock)
+FhirApi::FhirApi(const Config& config, store::Repository& repository, MeasureService& measures)
     : config_(config),
       repository_(repository),
       measures_(measures),
-      clock_(clock),
       fhirBase_(config.fhirBase()) {}
 
 void FhirApi::registerRoutes(Router& router) {

@@ -5,7 +5,6 @@
 #include <string>
 
 #include "connectors/store/repository.h"
-#include "core/clock.h"
 #include "gateway/config.h"
 #include "gateway/measure_service.h"
 #include "gateway/router.h"
@@ -14,8 +13,7 @@ namespace mes::gateway {
 
 class FhirApi {
  public:
-  FhirApi(const Config& config, store::Repository& repository, MeasureService& measures,
-          const Clock& clock);
+  FhirApi(const Config& config, store::Repository& repository, MeasureService& measures);
   void registerRoutes(Router& router);
 
   // The CapabilityStatement served at /fhir/metadata (lists exactly the routes registered).
@@ -39,7 +37,6 @@ class FhirApi {
   const Config& config_;
   store::Repository& repository_;
   MeasureService& measures_;
-  const Clock& clock_;
   std::string fhirBase_;
 };
 

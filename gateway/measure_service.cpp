@@ -80,6 +80,14 @@ Error underEntry(Error error, size_t index, const std::string& type) {
   return error;
 }
 
+// kg / m², one decimal, as text for the JSON number.
+std::string bmiText(double weightKg, double heightCm) {
+  const double meters = heightCm / 100.0;
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", weightKg / (meters * meters));
+  return text;
+}
+
 fhir::Value coding(const char* system, const char* code, const char* display) {
   fhir::Value c = fhir::Value::object();
   c.set("system", fhir::Value::string(system));
@@ -357,10 +365,6 @@ Status MeasureService::deriveBmiFor(store::Transaction& tx, const store::Resourc
   auto hr = fhir::parseDateTime(*he);
   const std::string effective = (wr && hr && hr->lowMs > wr->lowMs) ? *he : *we;
 
-  const double meters = *h / 100.0;
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f", *w / (meters * meters));
-
   fhir::Value bmi = fhir::Value::object();
   bmi.set("resourceType", fhir::Value::string("Observation"));
   fhir::Value meta = fhir::Value::object();
@@ -385,7 +389,7 @@ Status MeasureService::deriveBmiFor(store::Transaction& tx, const store::Resourc
   bmi.set("subject", reference("Patient/" + patient));
   bmi.set("effectiveDateTime", fhir::Value::string(effective));
   fhir::Value quantity = fhir::Value::object();
-  quantity.set("value", fhir::Value::numberText(text));
+  quantity.set("value", fhir::Value::numberText(bmiText(*w, *h)));
   quantity.set("unit", fhir::Value::string("kg/m2"));
   quantity.set("system", fhir::Value::string("http://unitsofmeasure.org"));
   quantity.set("code", fhir::Value::string("kg/m2"));
@@ -453,11 +457,8 @@ Status MeasureService::refreshDerivedBmi(store::Transaction& tx, const std::stri
     if (inputInError || !w || !h || *h <= 0) {
       bmi->set("status", fhir::Value::string("entered-in-error"));
     } else {
-      const double meters = *h / 100.0;
-      char text[32];
-      std::snprintf(text, sizeof text, "%.1f", *w / (meters * meters));
       fhir::Value* quantity = bmi->find("valueQuantity");
-      if (quantity != nullptr) quantity->set("value", fhir::Value::numberText(text));
+      if (quantity != nullptr) quantity->set("value", fhir::Value::numberText(bmiText(*w, *h)));
       bmi->set("status", fhir::Value::string("amended"));
       if (!effective.empty()) bmi->set("effectiveDateTime", fhir::Value::string(effective));
       // An implausible result is withdrawn rather than shown (see deriveBmiFor).
