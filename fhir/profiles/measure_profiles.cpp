@@ -250,6 +250,44 @@ struct CheckedQuantity {
 
 // Checks the valueQuantity JSON `raw` at `at`; `rule` null when the code is unknown (then
 // only the parts independent of the code are checked).
+// Usual spellings of each UCUM unit of the profile table, compared case-insensitively.
+bool unitDisplayFits(std::string_view display, std::string_view ucum) {
+  struct Spellings {
+    std::string_view ucum;
+    std::initializer_list<std::string_view> displays;
+  };
+  static const Spellings kSpellings[] = {
+      {"kg", {"kilogram", "kilograms", "kilogramme", "kilogrammes"}},
+      {"cm", {"centimeter", "centimeters", "centimetre", "centimetres"}},
+      {"Cel", {"\u00b0C", "degC", "C", "celsius", "degree celsius", "degrees celsius"}},
+      {"/min", {"bpm", "beats/min", "beats/minute", "{beats}/min", "battements/min", "per minute"}},
+      {"mm[Hg]", {"mmHg", "mm Hg", "millimeter of mercury", "millimetre de mercure"}},
+      {"mg/dL", {"milligram per deciliter"}},
+      {"%", {"percent", "pourcent"}},
+      {"{score}", {"score"}},
+      {"/d", {"steps", "steps/day", "{steps}/d", "pas", "pas/jour", "per day"}},
+      {"kg/m2", {"kg/m\u00b2", "kg/m^2"}},
+  };
+  auto same = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(a[i])) !=
+          std::tolower(static_cast<unsigned char>(b[i]))) {
+        return false;
+      }
+    }
+    return true;
+  };
+  if (same(display, ucum)) return true;
+  for (const auto& s : kSpellings) {
+    if (s.ucum != ucum) continue;
+    for (std::string_view d : s.displays) {
+      if (same(display, d)) return true;
+    }
+  }
+  return false;
+}
+
 CheckedQuantity checkMeasureQuantity(const Value& raw, const Path& at, const QuantityRule* rule,
                                      Issues& issues) {
   CheckedQuantity out;
@@ -283,6 +321,17 @@ CheckedQuantity checkMeasureQuantity(const Value& raw, const Path& at, const Qua
                  "Unit must be '" + std::string(rule->unit) + "' (UCUM) for " +
                      std::string(rule->label) + "; got '" + *q->code + "'.",
                  at.member("code"), IssueType::kValue);
+    unitOk = false;
+  }
+  // The human-readable unit may differ in spelling from the UCUM code ("mmHg", "bpm"), but not
+  // name another unit: "value": 154, "unit": "lbs", "code": "kg" is an app bug that would
+  // otherwise store 154 kg.
+  if (unitOk && rule != nullptr && q->unit && !unitDisplayFits(*q->unit, rule->unit)) {
+    issues.error("unit-display-mismatch",
+                 at.str() + ".unit '" + *q->unit + "' does not match the UCUM code '" +
+                     std::string(rule->unit) + "'; use '" + std::string(rule->unit) +
+                     "' or a usual spelling of it.",
+                 at.member("unit"), IssueType::kValue);
     unitOk = false;
   }
   if (raw.find("value") == nullptr) {
