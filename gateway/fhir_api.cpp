@@ -252,7 +252,7 @@ http::Response FhirApi::deleteObservation(const http::Request& request, RequestC
   if (!record) return errorResponse(record.error());
   http::Response r;
   r.status = 204;
-  r.headers.set("ETag", "W/\"" + std::to_string(record->versionId) + "\"");
+  setVersionHeaders(r, *record);
   return r;
 }
 
