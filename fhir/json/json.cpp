@@ -30,10 +30,12 @@ class Builder {
   bool Uint64(uint64_t) { return false; }
   bool Double(double) { return false; }
   bool String(const char* str, rapidjson::SizeType len, bool) {
+    if (hasLoneSurrogate(str, len)) return loneSurrogate();
     return add(Value::string(std::string(str, len)));
   }
   bool StartObject() { return open(Value::object()); }
   bool Key(const char* str, rapidjson::SizeType len, bool) {
+    if (hasLoneSurrogate(str, len)) return loneSurrogate();
     Frame& f = stack_.back();
     std::string key(str, len);
     bool duplicate = false;
@@ -57,13 +59,29 @@ class Builder {
   bool StartArray() { return open(Value::array()); }
   bool EndArray(rapidjson::SizeType) { return close(); }
 
-  enum class Failure { kNone, kTooDeep, kDuplicateKey };
+  enum class Failure { kNone, kTooDeep, kDuplicateKey, kLoneSurrogate };
   Failure failure() const { return failure_; }
   const std::string& failureKey() const { return failureKey_; }
   Value take() { return std::move(root_); }
 
  private:
   static constexpr size_t kLinearScanLimit = 16;
+
+  // RapidJSON validates raw UTF-8, but decodes an unpaired "\udc00"-"\udfff" escape into the
+  // bytes ED B0..BF xx, which are not UTF-8 and would be stored and served as such. Raw input
+  // cannot contain them (it is validated), so finding them means such an escape.
+  static bool hasLoneSurrogate(const char* str, rapidjson::SizeType len) {
+    for (rapidjson::SizeType i = 0; i + 1 < len; ++i) {
+      const auto c = static_cast<unsigned char>(str[i]);
+      const auto next = static_cast<unsigned char>(str[i + 1]);
+      if (c == 0xED && next >= 0xA0 && next <= 0xBF) return true;
+    }
+    return false;
+  }
+  bool loneSurrogate() {
+    failure_ = Failure::kLoneSurrogate;
+    return false;
+  }
   struct Frame {
     Value value;
     std::string key;
@@ -172,6 +190,11 @@ Result<Value> parseJson(std::string_view text, const ParseLimits& limits) {
         return Error::make(ErrorKind::kInvalid, "json-duplicate-key",
                            "The JSON object has the key \"" + builder.failureKey() +
                                "\" twice (at " + position(text, ok.Offset()) + ").");
+      case Builder::Failure::kLoneSurrogate:
+        return Error::make(ErrorKind::kInvalid, "json-malformed",
+                           "The body is not valid JSON: a \\u escape encodes a lone UTF-16 "
+                           "surrogate, which is no character (at " +
+                               position(text, ok.Offset()) + ").");
       case Builder::Failure::kNone: break;
     }
     return Error::make(ErrorKind::kInvalid, "json-malformed",

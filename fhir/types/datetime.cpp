@@ -6,6 +6,8 @@ namespace mes::fhir {
 namespace {
 
 constexpr int64_t kMsPerDay = 86'400'000;
+constexpr int64_t kFirstMs = -62'135'596'800'000;  // 0001-01-01T00:00:00.000Z
+constexpr int64_t kLastMs = 253'402'300'799'999;   // 9999-12-31T23:59:59.999Z
 
 bool digits(std::string_view s, size_t pos, size_t n, int& out) {
   if (pos + n > s.size()) return false;
@@ -172,6 +174,8 @@ Result<DateTime> parseDateTime(std::string_view s, DateTimeForm form) {
     case DatePrecision::kSecond: out.highMs = out.lowMs + 1000 - 1; break;
     default: out.highMs = out.lowMs; break;
   }
+  // An offset may move a time at the edge of year 1 or 9999 outside the years FHIR allows.
+  if (out.lowMs < kFirstMs || out.highMs > kLastMs) return invalid(s, form);
   return out;
 }
 

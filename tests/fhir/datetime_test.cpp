@@ -37,6 +37,11 @@ const Case kCases[] = {
     {"2024-05-03T10:20:30+2:00", DateTimeForm::kDateTime, false, "", ""},
     {"", DateTimeForm::kDateTime, false, "", ""},
     {"2024-05-03 10:20:30Z", DateTimeForm::kDateTime, false, "", ""},
+    // Found by fuzz_datetime: offsets must not move a time out of years 1-9999.
+    {"0001-01-01T08:31+14:00", DateTimeForm::kSearchValue, false, "", ""},
+    {"9999-12-31T23:59:59-00:01", DateTimeForm::kDateTime, false, "", ""},
+    {"0001-01-01T00:00:00Z", DateTimeForm::kInstant, true, "0001-01-01T00:00:00.000Z", "0001-01-01T00:00:00.999Z"},
+    {"9999-12-31T23:59:59.999Z", DateTimeForm::kInstant, true, "9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"},
 };
 }  // namespace
 

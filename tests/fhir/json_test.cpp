@@ -87,6 +87,21 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_is_refused) {
   BOOST_TEST(r.error().code() == "json-malformed");
 }
 
+BOOST_AUTO_TEST_CASE(lone_surrogate_escapes_are_refused) {
+  // Found by fuzz_json: stored as invalid UTF-8, the resource could no longer be re-read.
+  for (const char* text : {R"("\ude00")", R"({"\udc00":1})", R"({"a":"x\udfffy"})"}) {
+    auto r = parseJson(text);
+    BOOST_REQUIRE_MESSAGE(!r.isOk(), text);
+    BOOST_TEST(r.error().code() == "json-malformed");
+  }
+  // A proper pair is one character, and survives a round trip.
+  auto pair = parseJson(R"("\ud83d\ude00")");
+  BOOST_REQUIRE(pair.isOk());
+  BOOST_TEST(pair->text() == "\xF0\x9F\x98\x80");
+  BOOST_TEST(parseJson(toJson(*pair)).isOk());
+  BOOST_TEST(parseJson(R"("caf\u00e9 \u20ac")").isOk());
+}
+
 BOOST_AUTO_TEST_CASE(number_helpers) {
   BOOST_TEST(Value::number(int64_t{42}).text() == "42");
   BOOST_TEST(Value::number(22.9).text() == "22.9");
