@@ -33,7 +33,12 @@ int main(int argc, char** argv) {
     response.set_body(std::string(body), "application/fhir+json");
     request.reply(response);
   });
-  listener.open().wait();
+  try {
+    listener.open().wait();
+  } catch (const std::exception& e) {
+    std::cerr << "http-ceiling: cannot listen on 127.0.0.1:" << port << ": " << e.what() << "\n";
+    return 1;
+  }
   std::cout << "ceiling listening on 127.0.0.1:" << port << std::endl;
   int sig = 0;
   sigwait(&set, &sig);
