@@ -1,16 +1,16 @@
 // The embedded store: store::Repository over one SQLite file in WAL mode.
 //
 // Contract beyond store::Repository:
-//  - Thread-safe. Writes (transaction() and the one-operation helpers) are serialised on a
-//    single writer connection; reads (read, vread, history, search, ping) run on a small pool
-//    of reader connections and see the last committed state, never blocking on a write in
-//    progress. A reader call waits while every reader connection is busy.
-//  - open() starts one background thread, which copies the write-ahead log into the database
-//    file (checkpoints) so that commits do not wait for it; close() stops it.
+//  - A store over a SqliteDatabase (connectors/sqlite/sqlite_database.h), which it may share
+//    with other stores: threading, the reader pool, WAL checkpoints, migrations and the
+//    "store-closed"/"store-busy" errors are the database's. Writes (transaction() and the
+//    one-operation helpers) are serialised on its writer connection; reads (read, vread,
+//    history, search, ping) run on its reader pool and see the last committed state.
 //  - Inside a transaction callback use the Transaction it receives: it sees the
-//    transaction's own writes. Calling transaction() again from inside the callback is
-//    refused (kInternal) rather than deadlocking; Repository::read() from inside works but
-//    sees only committed data. close() must not be called from inside a callback.
+//    transaction's own writes. Calling transaction() again (or a write of another store over
+//    the same database) from inside the callback is refused (kInternal) rather than
+//    deadlocking; Repository::read() from inside works but sees only committed data.
+//    close() must not be called from inside a callback.
 //  - meta.lastUpdated comes from the injected Clock and strictly increases per resource: when
 //    the clock gives the previous version's time or earlier, the new version gets previous+1.
 //  - Dates: bounds on DateBound::Column::kLow use the index; bounds on kHigh filter the rows
@@ -28,52 +28,33 @@
 //  - The clock must be safe to read from several threads and must outlive the repository.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "connectors/sqlite/sqlite_database.h"
 #include "connectors/store/repository.h"
 #include "core/clock.h"
 #include "core/status.h"
 
 namespace mes::store {
 
-namespace sqlite {
-class Connection;
-}
-
-struct SqliteOptions {
-  // The database file; created when absent (its directory must exist). A plain path:
-  // ":memory:" and URIs are refused, since the reader connections must share the file.
-  std::string path;
-  // false: PRAGMA synchronous=NORMAL. In WAL mode a committed transaction survives a process
-  // crash (kill -9) but the last transactions may be lost on power failure.
-  // true: synchronous=FULL, every commit also survives power loss (one fsync per commit).
-  bool synchronousFull = false;
-  int readConnections = 4;   // >= 1
-  int busyTimeoutMs = 5000;  // how long to wait for a lock held by another process
-  // Page cache per connection (writer and each reader), in KiB.
-  int cacheSizeKib = 8192;
-};
-
 class SqliteRepository final : public Repository {
  public:
-  // Opens (creating when absent) the database, switches it to WAL, applies the pending
-  // migrations in one transaction and opens the reader pool. Fails with kInternal when the
-  // database's schema version is newer than this code knows (the message says so), when the
-  // file is not a database, or when options are invalid.
+  // Creates the database (SqliteDatabase::open: creating the file when absent, WAL, pending
+  // migrations, reader pool) and a repository over it that alone holds it.
   static Result<std::unique_ptr<SqliteRepository>> open(const SqliteOptions& options,
                                                         const Clock& clock);
+  // A repository over an open database that other stores may share. The clock gives
+  // meta.lastUpdated; it must be safe to read from several threads and outlive the repository.
+  SqliteRepository(std::shared_ptr<SqliteDatabase> database, const Clock& clock);
 
   SqliteRepository(const SqliteRepository&) = delete;
   SqliteRepository& operator=(const SqliteRepository&) = delete;
-  ~SqliteRepository() override;  // close(), ignoring its status
+  // Releases the database, which closes when its last store goes.
+  ~SqliteRepository() override;
 
   Result<ResourceRecord> read(const std::string& type, const std::string& id) override;
   Result<ResourceRecord> vread(const std::string& type, const std::string& id,
@@ -83,16 +64,15 @@ class SqliteRepository final : public Repository {
   Result<SearchPage> search(const SearchQuery& query) override;
   Status transaction(const std::function<Status(Transaction&)>& work) override;
 
-  // Waits for calls in progress, checkpoints the WAL into the database file (TRUNCATE),
-  // finalises statements and closes every connection. Idempotent: a second call returns ok.
-  // Every other call afterwards fails with kUnavailable ("store-closed").
+  // SqliteDatabase::close() of the database, shared or not: every store over it is closed.
   Status close();
-  // Readiness: a reader connection answers a query on the schema. kUnavailable when closed.
+  // SqliteDatabase::ping().
   Status ping();
   // The highest migration applied to the database (after open(), the latest one known).
-  int64_t schemaVersion() const { return schemaVersion_; }
+  int64_t schemaVersion() const { return database_->schemaVersion(); }
   // The highest migration this code knows.
   static int64_t latestSchemaVersion();
+  const std::shared_ptr<SqliteDatabase>& database() const { return database_; }
 
   // Diagnostics: SQLite's EXPLAIN QUERY PLAN lines for the statements search(query) runs
   // (the page, then the total when query.withTotal), each line prefixed "page: " or
@@ -100,44 +80,8 @@ class SqliteRepository final : public Repository {
   Result<std::vector<std::string>> explainSearch(const SearchQuery& query);
 
  private:
-  class ReaderLease;
-
-  SqliteRepository(SqliteOptions options, const Clock& clock);
-  Status openConnections();
-  Status migrate();
-  Result<ReaderLease> acquireReader();
-  void releaseReader(sqlite::Connection* connection);
-  void onWalCommit(int walFrames);
-  void runCheckpoints();
-  void stopCheckpoints();
-
-  const SqliteOptions options_;
+  const std::shared_ptr<SqliteDatabase> database_;
   const Clock& clock_;
-  int64_t schemaVersion_ = 0;
-
-  std::mutex writerMutex_;  // guards writer_ and serialises transactions
-  std::unique_ptr<sqlite::Connection> writer_;
-  std::atomic<std::thread::id> writerThread_{};  // thread running a transaction, if any
-  // Guarded by writerMutex_ (the WAL hook runs inside the writer's commits).
-  bool walOverflow_ = false;  // the WAL outgrew the checkpoint thread
-  int lastWalFrames_ = 0;
-  int nextCheckpointFrames_;  // WAL size at which to wake the checkpoint thread
-
-  // Checkpoints run on their own connection and thread, so that commits never wait for
-  // the WAL to be copied into the database file (and for its fsyncs).
-  std::unique_ptr<sqlite::Connection> checkpointer_;
-  std::thread checkpointThread_;
-  std::mutex checkpointRunMutex_;  // held while a checkpoint runs, on either connection
-  std::mutex checkpointMutex_;     // guards the two flags below
-  std::condition_variable checkpointWanted_;
-  bool checkpointPending_ = false;
-  bool checkpointStop_ = false;
-
-  std::mutex readersMutex_;  // guards freeReaders_, closed_, and the pool's lifetime
-  std::condition_variable readerReturned_;
-  std::vector<std::unique_ptr<sqlite::Connection>> readers_;
-  std::vector<sqlite::Connection*> freeReaders_;
-  bool closed_ = false;
 };
 
 }  // namespace mes::store
