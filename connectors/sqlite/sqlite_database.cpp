@@ -1,7 +1,8 @@
 // The shared SQLite database: connections, WAL checkpoints and the numbered migrations of
 // every store built over it. Each store's source describes its own tables and why
-// (sqlite_repository.cpp: migration 1). schema_migrations(version PK, name, applied_at) lists
-// the migrations applied; each one runs, with its row there, in the same transaction.
+// (sqlite_repository.cpp: migration 1; sqlite_oauth_stores.cpp: migration 2).
+// schema_migrations(version PK, name, applied_at) lists the migrations applied; each one runs,
+// with its row there, in the same transaction.
 //
 // Connections: one writer (behind a mutex), a pool of read-only readers (WAL lets them read
 // the last committed state while a write is in progress), and one connection on a thread of
@@ -81,6 +82,69 @@ CREATE TABLE reference_index (
   PRIMARY KEY (rid, param, target)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX reference_lookup ON reference_index (type, param, target, patient, date_low);
+)sql"},
+    // sqlite_oauth_stores.cpp
+    Migration{2, "oauth services, authorization codes, refresh families, replay cache", R"sql(
+CREATE TABLE services (
+  client_id      TEXT    PRIMARY KEY,
+  name           TEXT    NOT NULL,
+  editor_name    TEXT    NOT NULL,
+  editor_oid     TEXT    NOT NULL,
+  client_type    TEXT    NOT NULL,
+  jwks           TEXT    NOT NULL,
+  jwks_uri       TEXT    NOT NULL,
+  allowed_scopes TEXT    NOT NULL,
+  status         TEXT    NOT NULL,
+  version        INTEGER NOT NULL CHECK (version >= 1),
+  created_ms     INTEGER NOT NULL,
+  updated_ms     INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE service_redirect_uris (
+  client_id TEXT    NOT NULL REFERENCES services (client_id),
+  position  INTEGER NOT NULL,
+  uri       TEXT    NOT NULL,
+  PRIMARY KEY (client_id, position)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE authorization_codes (
+  handle         TEXT    PRIMARY KEY,
+  client_id      TEXT    NOT NULL,
+  redirect_uri   TEXT    NOT NULL,
+  code_challenge TEXT    NOT NULL,
+  patient_id     TEXT    NOT NULL,
+  scope          TEXT    NOT NULL,
+  nonce          TEXT    NOT NULL,
+  expires_ms     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX authorization_codes_by_expiry ON authorization_codes (expires_ms);
+
+CREATE TABLE refresh_families (
+  family_id  TEXT    PRIMARY KEY,
+  client_id  TEXT    NOT NULL,
+  patient_id TEXT    NOT NULL,
+  created_ms INTEGER NOT NULL,
+  revoked_at INTEGER
+) STRICT;
+CREATE INDEX refresh_families_by_pairing ON refresh_families (client_id, patient_id);
+
+CREATE TABLE refresh_tokens (
+  handle     TEXT    PRIMARY KEY,
+  family_id  TEXT    NOT NULL REFERENCES refresh_families (family_id),
+  state      TEXT    NOT NULL CHECK (state IN ('live', 'rotated')),
+  scope      TEXT    NOT NULL,
+  issued_ms  INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  rotated_ms INTEGER,
+  CHECK ((state = 'rotated') = (rotated_ms IS NOT NULL))
+) STRICT;
+CREATE UNIQUE INDEX refresh_tokens_live ON refresh_tokens (family_id) WHERE state = 'live';
+
+CREATE TABLE replay_cache (
+  key        TEXT    PRIMARY KEY,
+  expires_ms INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX replay_cache_by_expiry ON replay_cache (expires_ms);
 )sql"},
 };
 

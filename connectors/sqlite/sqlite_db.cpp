@@ -305,6 +305,10 @@ int64_t Connection::lastInsertRowId() const {
   return static_cast<int64_t>(sqlite3_last_insert_rowid(db_));
 }
 
+int64_t Connection::changes() const {
+  return static_cast<int64_t>(sqlite3_changes64(db_));
+}
+
 bool Connection::inTransaction() const {
   return db_ != nullptr && sqlite3_get_autocommit(db_) == 0;
 }

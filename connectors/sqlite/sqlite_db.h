@@ -128,6 +128,9 @@ class Connection {
   void setWalCommitHook(std::function<void(int walFrames)> hook);
 
   int64_t lastInsertRowId() const;
+  // Rows inserted, updated or deleted by the last INSERT, UPDATE or DELETE completed on this
+  // connection (an upsert's DO NOTHING counts 0, its DO UPDATE 1).
+  int64_t changes() const;
   // True while a transaction is open on this connection.
   bool inTransaction() const;
   bool isOpen() const { return db_ != nullptr; }

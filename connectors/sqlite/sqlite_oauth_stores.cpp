@@ -1,0 +1,554 @@
+// SQLite implementation of the OAuth stores.
+//
+// Schema (migration 2 in sqlite_database.cpp) and why:
+//
+//   services(client_id PK, name, editor_name, editor_oid, client_type, jwks, jwks_uri,
+//            allowed_scopes, status, version, created_ms, updated_ms)
+//   service_redirect_uris(client_id, position, uri)  PK (client_id, position), WITHOUT ROWID
+//     One row per service; its redirect URIs in a child table in their given order, so that
+//     no list encoding is parsed back. The referencing workflow (#5) adds its own tables keyed
+//     by client_id. Reads join both tables in one statement (one snapshot).
+//
+//   authorization_codes(handle PK, client_id, redirect_uri, code_challenge, patient_id, scope,
+//                       nonce, expires_ms)   index authorization_codes_by_expiry (expires_ms)
+//     Consuming a code deletes its row: single use is the row's absence. The expiry index
+//     serves purges.
+//
+//   refresh_families(family_id PK, client_id, patient_id, created_ms, revoked_at)
+//       index refresh_families_by_pairing (client_id, patient_id)
+//   refresh_tokens(handle PK, family_id, state live|rotated, scope, issued_ms, expires_ms,
+//                  rotated_ms)   UNIQUE index refresh_tokens_live (family_id) WHERE live
+//     Client and patient belong to the family, so every token of a family has the same ones.
+//     A family is revoked by setting revoked_at: its tokens stay, so that presenting any of
+//     them later is recognised (kRevoked) rather than unknown. The partial unique index makes
+//     "one live token per family" a property of the data, not only of the code. The pairing
+//     index serves revocation of a pairing and (by its prefix) of a whole client.
+//
+//   replay_cache(key PK, expires_ms)  WITHOUT ROWID; index replay_cache_by_expiry (expires_ms)
+//     firstUse is one upsert that only overwrites an expired row, so "first" is decided by
+//     SQLite's constraint under the write lock.
+//
+// Every write is one transaction on the shared writer connection (SqliteDatabase::write).
+#include "connectors/sqlite/sqlite_oauth_stores.h"
+
+#include <optional>
+#include <string_view>
+
+#include "connectors/sqlite/sqlite_db.h"
+
+namespace mes::store {
+namespace {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+// --- SQL ------------------------------------------------------------------------------------
+
+constexpr std::string_view kInsertService =
+    "INSERT INTO services (client_id, name, editor_name, editor_oid, client_type, jwks, "
+    "jwks_uri, allowed_scopes, status, version, created_ms, updated_ms) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (client_id) DO NOTHING";
+constexpr std::string_view kSelectServiceVersion =
+    "SELECT version, created_ms FROM services WHERE client_id = ?";
+constexpr std::string_view kUpdateService =
+    "UPDATE services SET name = ?, editor_name = ?, editor_oid = ?, client_type = ?, jwks = ?, "
+    "jwks_uri = ?, allowed_scopes = ?, status = ?, version = ?, updated_ms = ? "
+    "WHERE client_id = ?";
+constexpr std::string_view kDeleteRedirectUris =
+    "DELETE FROM service_redirect_uris WHERE client_id = ?";
+constexpr std::string_view kInsertRedirectUri =
+    "INSERT INTO service_redirect_uris (client_id, position, uri) VALUES (?, ?, ?)";
+constexpr std::string_view kSelectService =
+    "SELECT s.client_id, s.name, s.editor_name, s.editor_oid, s.client_type, s.jwks, "
+    "s.jwks_uri, s.allowed_scopes, s.status, s.version, s.created_ms, s.updated_ms, u.uri "
+    "FROM services AS s LEFT JOIN service_redirect_uris AS u ON u.client_id = s.client_id "
+    "WHERE s.client_id = ? ORDER BY u.position";
+constexpr std::string_view kSelectServices =
+    "SELECT s.client_id, s.name, s.editor_name, s.editor_oid, s.client_type, s.jwks, "
+    "s.jwks_uri, s.allowed_scopes, s.status, s.version, s.created_ms, s.updated_ms, u.uri "
+    "FROM services AS s LEFT JOIN service_redirect_uris AS u ON u.client_id = s.client_id "
+    "ORDER BY s.client_id, u.position";
+
+constexpr std::string_view kInsertCode =
+    "INSERT INTO authorization_codes (handle, client_id, redirect_uri, code_challenge, "
+    "patient_id, scope, nonce, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (handle) DO NOTHING";
+constexpr std::string_view kSelectCode =
+    "SELECT client_id, redirect_uri, code_challenge, patient_id, scope, nonce, expires_ms "
+    "FROM authorization_codes WHERE handle = ?";
+constexpr std::string_view kDeleteCode = "DELETE FROM authorization_codes WHERE handle = ?";
+constexpr std::string_view kPurgeCodes = "DELETE FROM authorization_codes WHERE expires_ms <= ?";
+constexpr std::string_view kPurgeSomeCodes =
+    "DELETE FROM authorization_codes WHERE handle IN "
+    "(SELECT handle FROM authorization_codes WHERE expires_ms <= ? LIMIT 16)";
+
+constexpr std::string_view kInsertFamily =
+    "INSERT INTO refresh_families (family_id, client_id, patient_id, created_ms, revoked_at) "
+    "VALUES (?, ?, ?, ?, NULL) ON CONFLICT (family_id) DO NOTHING";
+constexpr std::string_view kInsertRefreshToken =
+    "INSERT INTO refresh_tokens (handle, family_id, state, scope, issued_ms, expires_ms, "
+    "rotated_ms) VALUES (?, ?, 'live', ?, ?, ?, NULL) ON CONFLICT (handle) DO NOTHING";
+constexpr std::string_view kSelectRefreshToken =
+    "SELECT t.state, t.scope, t.issued_ms, t.expires_ms, f.family_id, f.client_id, "
+    "f.patient_id, f.revoked_at FROM refresh_tokens AS t "
+    "JOIN refresh_families AS f ON f.family_id = t.family_id WHERE t.handle = ?";
+constexpr std::string_view kMarkRotated =
+    "UPDATE refresh_tokens SET state = 'rotated', rotated_ms = ? "
+    "WHERE handle = ? AND state = 'live'";
+constexpr std::string_view kRevokeFamily =
+    "UPDATE refresh_families SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL";
+constexpr std::string_view kSelectFamily = "SELECT 1 FROM refresh_families WHERE family_id = ?";
+constexpr std::string_view kRevokePairing =
+    "UPDATE refresh_families SET revoked_at = ? "
+    "WHERE client_id = ? AND patient_id = ? AND revoked_at IS NULL";
+constexpr std::string_view kRevokeClient =
+    "UPDATE refresh_families SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL";
+
+constexpr std::string_view kPurgeSomeReplays =
+    "DELETE FROM replay_cache WHERE key IN "
+    "(SELECT key FROM replay_cache WHERE expires_ms <= ? LIMIT 16)";
+// Inserts, or overwrites a row that has expired; a live row is left alone (0 changes).
+constexpr std::string_view kRecordReplay =
+    "INSERT INTO replay_cache (key, expires_ms) VALUES (?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET expires_ms = excluded.expires_ms "
+    "WHERE replay_cache.expires_ms <= ?";
+
+constexpr std::string_view kLive = "live";
+
+// --- errors ---------------------------------------------------------------------------------
+
+Error alreadyExists(std::string message) {
+  return Error::make(ErrorKind::kConflict, "already-exists", std::move(message));
+}
+
+Error serviceNotFound(const std::string& clientId) {
+  return Error::make(ErrorKind::kNotFound, "not-found", "Service " + clientId + " does not exist.");
+}
+
+Error codeInvalid() {
+  return Error::make(ErrorKind::kNotFound, "code-invalid",
+                     "The authorization code is invalid, expired or already used.");
+}
+
+// --- helpers --------------------------------------------------------------------------------
+
+// Runs `stmt` to completion and returns how many rows it changed.
+Result<int64_t> runCounting(Connection& db, Statement& stmt) {
+  MES_RETURN_IF_ERROR(stmt.run());
+  return db.changes();
+}
+
+Status insertRedirectUris(Connection& db, const ServiceRecord& service) {
+  Result<Statement> stmt = db.prepare(kInsertRedirectUri);
+  if (!stmt) return stmt.takeError();
+  int64_t position = 0;
+  for (const std::string& uri : service.redirectUris) {
+    stmt->bindText(1, service.clientId);
+    stmt->bindInt64(2, position++);
+    stmt->bindText(3, uri);
+    MES_RETURN_IF_ERROR(stmt->run());
+  }
+  return Status::ok();
+}
+
+// Reads the rows of kSelectService / kSelectServices (one per redirect URI, grouped by
+// client id) into records.
+Result<std::vector<ServiceRecord>> readServices(Statement& stmt) {
+  std::vector<ServiceRecord> services;
+  for (;;) {
+    Result<bool> row = stmt.step();
+    if (!row) return row.takeError();
+    if (!*row) return services;
+    if (services.empty() || services.back().clientId != stmt.textAt(0)) {
+      ServiceRecord& service = services.emplace_back();
+      service.clientId = stmt.stringAt(0);
+      service.name = stmt.stringAt(1);
+      service.editorName = stmt.stringAt(2);
+      service.editorOid = stmt.stringAt(3);
+      service.clientType = stmt.stringAt(4);
+      service.jwks = stmt.stringAt(5);
+      service.jwksUri = stmt.stringAt(6);
+      service.allowedScopes = stmt.stringAt(7);
+      service.status = stmt.stringAt(8);
+      service.version = stmt.int64At(9);
+      service.createdMs = stmt.int64At(10);
+      service.updatedMs = stmt.int64At(11);
+    }
+    if (!stmt.isNull(12)) services.back().redirectUris.push_back(stmt.stringAt(12));
+  }
+}
+
+// A refresh token as kSelectRefreshToken reads it, with its family's state.
+struct StoredRefreshToken {
+  RefreshToken token;
+  bool live = false;     // state = 'live'
+  bool revoked = false;  // the family is revoked
+};
+
+Result<std::optional<StoredRefreshToken>> selectRefreshToken(Connection& db,
+                                                             const std::string& handle) {
+  Result<Statement> stmt = db.prepare(kSelectRefreshToken);
+  if (!stmt) return stmt.takeError();
+  stmt->bindText(1, handle);
+  Result<bool> row = stmt->step();
+  if (!row) return row.takeError();
+  if (!*row) return std::optional<StoredRefreshToken>();
+  StoredRefreshToken stored;
+  stored.live = stmt->textAt(0) == kLive;
+  stored.token.handle = handle;
+  stored.token.scope = stmt->stringAt(1);
+  stored.token.issuedMs = stmt->int64At(2);
+  stored.token.expiresMs = stmt->int64At(3);
+  stored.token.familyId = stmt->stringAt(4);
+  stored.token.clientId = stmt->stringAt(5);
+  stored.token.patientId = stmt->stringAt(6);
+  stored.revoked = !stmt->isNull(7);
+  return std::optional<StoredRefreshToken>(std::move(stored));
+}
+
+// Inserts `token` as the live token of `familyId`; kConflict when the handle is taken.
+Status insertLiveToken(Connection& db, const RefreshToken& token, const std::string& familyId) {
+  Result<Statement> stmt = db.prepare(kInsertRefreshToken);
+  if (!stmt) return stmt.takeError();
+  stmt->bindText(1, token.handle);
+  stmt->bindText(2, familyId);
+  stmt->bindText(3, token.scope);
+  stmt->bindInt64(4, token.issuedMs);
+  stmt->bindInt64(5, token.expiresMs);
+  Result<int64_t> inserted = runCounting(db, *stmt);
+  if (!inserted) return inserted.takeError();
+  if (*inserted == 0) return alreadyExists("The refresh token handle is already stored.");
+  return Status::ok();
+}
+
+Status revokeFamilyRow(Connection& db, const std::string& familyId, int64_t nowMs,
+                       int64_t* revoked) {
+  Result<Statement> stmt = db.prepare(kRevokeFamily);
+  if (!stmt) return stmt.takeError();
+  stmt->bindInt64(1, nowMs);
+  stmt->bindText(2, familyId);
+  Result<int64_t> changed = runCounting(db, *stmt);
+  if (!changed) return changed.takeError();
+  *revoked = *changed;
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<std::shared_ptr<SqliteOAuthStores>> SqliteOAuthStores::open(
+    std::shared_ptr<SqliteDatabase> database, const Clock& clock) {
+  if (database == nullptr) return Error::internal("store: SqliteOAuthStores needs a database");
+  if (database->schemaVersion() < kSchemaVersion) {
+    return Error::internal("sqlite: " + database->path() + " is at schema version " +
+                           std::to_string(database->schemaVersion()) + ", the OAuth stores need " +
+                           std::to_string(kSchemaVersion));
+  }
+  return std::shared_ptr<SqliteOAuthStores>(new SqliteOAuthStores(std::move(database), clock));
+}
+
+// --- services -------------------------------------------------------------------------------
+
+Result<ServiceRecord> SqliteOAuthStores::createService(const ServiceRecord& service) {
+  MES_RETURN_IF_ERROR(checkServiceRecord(service));
+  ServiceRecord created = service;
+  created.version = 1;
+  created.createdMs = clock_.nowMs();
+  created.updatedMs = created.createdMs;
+  Status written = database_->write([&](Connection& db) -> Status {
+    Result<Statement> stmt = db.prepare(kInsertService);
+    if (!stmt) return stmt.takeError();
+    stmt->bindText(1, created.clientId);
+    stmt->bindText(2, created.name);
+    stmt->bindText(3, created.editorName);
+    stmt->bindText(4, created.editorOid);
+    stmt->bindText(5, created.clientType);
+    stmt->bindText(6, created.jwks);
+    stmt->bindText(7, created.jwksUri);
+    stmt->bindText(8, created.allowedScopes);
+    stmt->bindText(9, created.status);
+    stmt->bindInt64(10, created.createdMs);
+    stmt->bindInt64(11, created.updatedMs);
+    Result<int64_t> inserted = runCounting(db, *stmt);
+    if (!inserted) return inserted.takeError();
+    if (*inserted == 0) {
+      return alreadyExists("A service with client id " + created.clientId + " already exists.");
+    }
+    return insertRedirectUris(db, created);
+  });
+  if (!written) return written.takeError();
+  return created;
+}
+
+Result<ServiceRecord> SqliteOAuthStores::service(const std::string& clientId) {
+  Result<std::vector<ServiceRecord>> found =
+      database_->read([&](Connection& db) -> Result<std::vector<ServiceRecord>> {
+        Result<Statement> stmt = db.prepare(kSelectService);
+        if (!stmt) return stmt.takeError();
+        stmt->bindText(1, clientId);
+        return readServices(*stmt);
+      });
+  if (!found) return found.takeError();
+  if (found->empty()) return serviceNotFound(clientId);
+  return std::move(found->front());
+}
+
+Result<std::vector<ServiceRecord>> SqliteOAuthStores::services() {
+  return database_->read([](Connection& db) -> Result<std::vector<ServiceRecord>> {
+    Result<Statement> stmt = db.prepare(kSelectServices);
+    if (!stmt) return stmt.takeError();
+    return readServices(*stmt);
+  });
+}
+
+Result<ServiceRecord> SqliteOAuthStores::updateService(const ServiceRecord& service,
+                                                       int64_t expectedVersion) {
+  MES_RETURN_IF_ERROR(checkServiceRecord(service));
+  ServiceRecord updated = service;
+  updated.version = expectedVersion + 1;
+  updated.updatedMs = clock_.nowMs();
+  Status written = database_->write([&](Connection& db) -> Status {
+    {
+      Result<Statement> stmt = db.prepare(kSelectServiceVersion);
+      if (!stmt) return stmt.takeError();
+      stmt->bindText(1, updated.clientId);
+      Result<bool> row = stmt->step();
+      if (!row) return row.takeError();
+      if (!*row) return serviceNotFound(updated.clientId);
+      const int64_t current = stmt->int64At(0);
+      updated.createdMs = stmt->int64At(1);
+      if (current != expectedVersion) {
+        return Error::make(ErrorKind::kPreconditionFailed, "version-conflict",
+                           "Version conflict on service " + updated.clientId +
+                               ": expected version " + std::to_string(expectedVersion) +
+                               ", current version is " + std::to_string(current) + ".");
+      }
+    }
+    Result<Statement> stmt = db.prepare(kUpdateService);
+    if (!stmt) return stmt.takeError();
+    stmt->bindText(1, updated.name);
+    stmt->bindText(2, updated.editorName);
+    stmt->bindText(3, updated.editorOid);
+    stmt->bindText(4, updated.clientType);
+    stmt->bindText(5, updated.jwks);
+    stmt->bindText(6, updated.jwksUri);
+    stmt->bindText(7, updated.allowedScopes);
+    stmt->bindText(8, updated.status);
+    stmt->bindInt64(9, updated.version);
+    stmt->bindInt64(10, updated.updatedMs);
+    stmt->bindText(11, updated.clientId);
+    MES_RETURN_IF_ERROR(stmt->run());
+    Result<Statement> removeUris = db.prepare(kDeleteRedirectUris);
+    if (!removeUris) return removeUris.takeError();
+    removeUris->bindText(1, updated.clientId);
+    MES_RETURN_IF_ERROR(removeUris->run());
+    return insertRedirectUris(db, updated);
+  });
+  if (!written) return written.takeError();
+  return updated;
+}
+
+// --- authorization codes --------------------------------------------------------------------
+
+Status SqliteOAuthStores::putCode(const AuthorizationCode& code) {
+  return database_->write([&](Connection& db) -> Status {
+    Result<Statement> stmt = db.prepare(kInsertCode);
+    if (!stmt) return stmt.takeError();
+    stmt->bindText(1, code.handle);
+    stmt->bindText(2, code.clientId);
+    stmt->bindText(3, code.redirectUri);
+    stmt->bindText(4, code.codeChallenge);
+    stmt->bindText(5, code.patientId);
+    stmt->bindText(6, code.scope);
+    stmt->bindText(7, code.nonce);
+    stmt->bindInt64(8, code.expiresMs);
+    Result<int64_t> inserted = runCounting(db, *stmt);
+    if (!inserted) return inserted.takeError();
+    if (*inserted == 0) return alreadyExists("The authorization code handle is already stored.");
+    return Status::ok();
+  });
+}
+
+Result<AuthorizationCode> SqliteOAuthStores::consumeCode(const std::string& handle, int64_t nowMs) {
+  std::optional<AuthorizationCode> consumed;
+  Status written = database_->write([&](Connection& db) -> Status {
+    {
+      Result<Statement> stmt = db.prepare(kSelectCode);
+      if (!stmt) return stmt.takeError();
+      stmt->bindText(1, handle);
+      Result<bool> row = stmt->step();
+      if (!row) return row.takeError();
+      if (*row) {
+        AuthorizationCode code;
+        code.handle = handle;
+        code.clientId = stmt->stringAt(0);
+        code.redirectUri = stmt->stringAt(1);
+        code.codeChallenge = stmt->stringAt(2);
+        code.patientId = stmt->stringAt(3);
+        code.scope = stmt->stringAt(4);
+        code.nonce = stmt->stringAt(5);
+        code.expiresMs = stmt->int64At(6);
+        consumed = std::move(code);
+      }
+    }
+    if (consumed) {
+      Result<Statement> remove = db.prepare(kDeleteCode);
+      if (!remove) return remove.takeError();
+      remove->bindText(1, handle);
+      MES_RETURN_IF_ERROR(remove->run());
+    }
+    Result<Statement> purge = db.prepare(kPurgeSomeCodes);
+    if (!purge) return purge.takeError();
+    purge->bindInt64(1, nowMs);
+    return purge->run();
+  });
+  if (!written) return written.takeError();
+  // An expired code was removed above, and is as invalid as an unknown one.
+  if (!consumed || nowMs >= consumed->expiresMs) return codeInvalid();
+  return std::move(*consumed);
+}
+
+Result<int64_t> SqliteOAuthStores::purgeExpiredCodes(int64_t nowMs) {
+  int64_t purged = 0;
+  Status written = database_->write([&](Connection& db) -> Status {
+    Result<Statement> stmt = db.prepare(kPurgeCodes);
+    if (!stmt) return stmt.takeError();
+    stmt->bindInt64(1, nowMs);
+    Result<int64_t> changed = runCounting(db, *stmt);
+    if (!changed) return changed.takeError();
+    purged = *changed;
+    return Status::ok();
+  });
+  if (!written) return written.takeError();
+  return purged;
+}
+
+// --- refresh tokens -------------------------------------------------------------------------
+
+Status SqliteOAuthStores::createFamily(const RefreshToken& first) {
+  return database_->write([&](Connection& db) -> Status {
+    Result<Statement> stmt = db.prepare(kInsertFamily);
+    if (!stmt) return stmt.takeError();
+    stmt->bindText(1, first.familyId);
+    stmt->bindText(2, first.clientId);
+    stmt->bindText(3, first.patientId);
+    stmt->bindInt64(4, first.issuedMs);
+    Result<int64_t> inserted = runCounting(db, *stmt);
+    if (!inserted) return inserted.takeError();
+    if (*inserted == 0) return alreadyExists("The refresh token family is already stored.");
+    return insertLiveToken(db, first, first.familyId);
+  });
+}
+
+Result<std::pair<RefreshOutcome, RefreshToken>> SqliteOAuthStores::rotate(
+    const std::string& presentedHandle, const RefreshToken& next, int64_t nowMs) {
+  std::pair<RefreshOutcome, RefreshToken> result{RefreshOutcome::kUnknown, RefreshToken{}};
+  Status written = database_->write([&](Connection& db) -> Status {
+    Result<std::optional<StoredRefreshToken>> found = selectRefreshToken(db, presentedHandle);
+    if (!found) return found.takeError();
+    // Another client's token is unknown to the presenting client; nothing is written.
+    if (!*found || (*found)->token.clientId != next.clientId) return Status::ok();
+    StoredRefreshToken& presented = **found;
+    result.second = presented.token;
+    if (presented.revoked) {
+      result.first = RefreshOutcome::kRevoked;
+      return Status::ok();
+    }
+    if (!presented.live) {
+      int64_t revoked = 0;
+      MES_RETURN_IF_ERROR(revokeFamilyRow(db, presented.token.familyId, nowMs, &revoked));
+      result.first = RefreshOutcome::kReused;
+      return Status::ok();
+    }
+    if (nowMs >= presented.token.expiresMs) {
+      result.first = RefreshOutcome::kExpired;
+      return Status::ok();
+    }
+    Result<Statement> mark = db.prepare(kMarkRotated);
+    if (!mark) return mark.takeError();
+    mark->bindInt64(1, nowMs);
+    mark->bindText(2, presentedHandle);
+    Result<int64_t> marked = runCounting(db, *mark);
+    if (!marked) return marked.takeError();
+    if (*marked != 1) {
+      return Error::internal("sqlite: refresh token " + presentedHandle.substr(0, 8) +
+                             "... was live when read but not when rotated");
+    }
+    MES_RETURN_IF_ERROR(insertLiveToken(db, next, presented.token.familyId));
+    result.first = RefreshOutcome::kRotated;
+    return Status::ok();
+  });
+  if (!written) return written.takeError();
+  return result;
+}
+
+Status SqliteOAuthStores::revokeFamily(const std::string& familyId, int64_t nowMs) {
+  return database_->write([&](Connection& db) -> Status {
+    int64_t revoked = 0;
+    MES_RETURN_IF_ERROR(revokeFamilyRow(db, familyId, nowMs, &revoked));
+    if (revoked > 0) return Status::ok();
+    Result<Statement> stmt = db.prepare(kSelectFamily);
+    if (!stmt) return stmt.takeError();
+    stmt->bindText(1, familyId);
+    Result<bool> row = stmt->step();
+    if (!row) return row.takeError();
+    if (!*row) {
+      return Error::make(ErrorKind::kNotFound, "not-found",
+                         "The refresh token family does not exist.");
+    }
+    return Status::ok();  // revoked before: kept as it was
+  });
+}
+
+Result<int64_t> SqliteOAuthStores::revokeFamiliesOf(const std::string& clientId,
+                                                    const std::string& patientId, int64_t nowMs) {
+  int64_t revoked = 0;
+  Status written = database_->write([&](Connection& db) -> Status {
+    const bool wholeClient = patientId.empty();
+    Result<Statement> stmt = db.prepare(wholeClient ? kRevokeClient : kRevokePairing);
+    if (!stmt) return stmt.takeError();
+    stmt->bindInt64(1, nowMs);
+    stmt->bindText(2, clientId);
+    if (!wholeClient) stmt->bindText(3, patientId);
+    Result<int64_t> changed = runCounting(db, *stmt);
+    if (!changed) return changed.takeError();
+    revoked = *changed;
+    return Status::ok();
+  });
+  if (!written) return written.takeError();
+  return revoked;
+}
+
+Result<RefreshToken> SqliteOAuthStores::findRefreshToken(const std::string& handle) {
+  Result<std::optional<StoredRefreshToken>> found =
+      database_->read([&](Connection& db) { return selectRefreshToken(db, handle); });
+  if (!found) return found.takeError();
+  if (!*found) {
+    return Error::make(ErrorKind::kNotFound, "not-found", "The refresh token does not exist.");
+  }
+  return std::move((*found)->token);
+}
+
+// --- replay cache ---------------------------------------------------------------------------
+
+Result<bool> SqliteOAuthStores::firstUse(const std::string& key, int64_t expiresMs, int64_t nowMs) {
+  bool first = false;
+  Status written = database_->write([&](Connection& db) -> Status {
+    Result<Statement> purge = db.prepare(kPurgeSomeReplays);
+    if (!purge) return purge.takeError();
+    purge->bindInt64(1, nowMs);
+    MES_RETURN_IF_ERROR(purge->run());
+    Result<Statement> stmt = db.prepare(kRecordReplay);
+    if (!stmt) return stmt.takeError();
+    stmt->bindText(1, key);
+    stmt->bindInt64(2, expiresMs);
+    stmt->bindInt64(3, nowMs);
+    Result<int64_t> changed = runCounting(db, *stmt);
+    if (!changed) return changed.takeError();
+    first = *changed == 1;
+    return Status::ok();
+  });
+  if (!written) return written.takeError();
+  return first;
+}
+
+}  // namespace mes::store
