@@ -96,6 +96,8 @@ Result<ParsedHash> parse(std::string_view encoded) {
   if (*logN < kMinLogN || *logN > kMaxLogN || *r < 1 || *r > kMaxR || *p < 1 || *p > kMaxP) {
     return hashInvalid("parameters out of bounds");
   }
+  // RFC 7914 §2: N must be less than 2^(128 * r / 8); OpenSSL refuses anything else.
+  if (*logN >= 16 * *r) return hashInvalid("ln too large for r");
   const uint64_t n = uint64_t{1} << *logN;
   if (memoryFor(n, *r, *p) > kMaxMemoryBytes || n * *r * *p > kMaxWork) {
     return hashInvalid("cost out of bounds");

@@ -215,12 +215,18 @@ Result<PkeyPtr> buildPublicKey(const PublicComponents& c) {
                                                   : "The EC point is not on the curve.");
   }
   PkeyPtr pkey(raw);
-  Owned<EVP_PKEY_CTX> check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
-  if (!check) return Error::internal(takeOpensslErrors("EVP_PKEY_CTX_new_from_pkey failed"));
-  if (EVP_PKEY_public_check(check.get()) != 1) {
-    ERR_clear_error();
-    return jwkInvalid(c.family == KeyFamily::kRsa ? "The RSA public key is not valid."
-                                                  : "The EC point is not on the curve.");
+  // EC: the point must be on the curve (a deterministic check). RSA: OpenSSL's public check
+  // runs Miller-Rabin with random bases, so a crafted modulus could be accepted on one call
+  // and refused on the next (found by fuzz_jwk); the RSA rules that matter for verifying a
+  // signature (size, odd modulus, odd exponent > 1) are checked deterministically when the
+  // components are read.
+  if (c.family != KeyFamily::kRsa) {
+    Owned<EVP_PKEY_CTX> check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+    if (!check) return Error::internal(takeOpensslErrors("EVP_PKEY_CTX_new_from_pkey failed"));
+    if (EVP_PKEY_public_check(check.get()) != 1) {
+      ERR_clear_error();
+      return jwkInvalid("The EC point is not on the curve.");
+    }
   }
   return pkey;
 }
@@ -448,6 +454,9 @@ Result<PublicKey> PublicKey::fromJwk(const fhir::Value& jwk) {
     }
     if (bits < static_cast<size_t>(kMinRsaBits) || bits > static_cast<size_t>(kMaxRsaBits)) {
       return jwkUnsupported("RSA keys must have 2048 to 8192 bits.");
+    }
+    if ((static_cast<unsigned char>(modulus.back()) & 1) == 0) {
+      return jwkInvalid("The RSA modulus \"n\" must be odd.");
     }
     if (exponent.empty() || exponent.size() > kMaxRsaExponentBytes ||
         (static_cast<unsigned char>(exponent.back()) & 1) == 0 ||

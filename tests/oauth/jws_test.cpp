@@ -3,6 +3,8 @@
 
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
+#include <fstream>
+#include <sstream>
 
 #include "fhir/json/json.h"
 #include "oauth/crypto/digest.h"
@@ -417,3 +419,28 @@ BOOST_AUTO_TEST_CASE(claim_expectations_fail_closed) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Found by fuzz_jwk: OpenSSL's RSA public check is probabilistic (random Miller-Rabin bases), so
+// this composite modulus (757 x m) was accepted on most calls and refused on some. The outcome
+// must not depend on chance.
+BOOST_AUTO_TEST_CASE(rsa_jwk_outcome_is_deterministic) {
+  std::ifstream in(std::string(MES_TESTDATA_DIR) + "/oauth/rsa_jwk_composite_757.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto jwk = mes::fhir::parseJson(text.str());
+  BOOST_REQUIRE(jwk.isOk());
+  const bool first = mes::oauth::PublicKey::fromJwk(*jwk).isOk();
+  for (int i = 0; i < 200; ++i) {
+    BOOST_REQUIRE_EQUAL(mes::oauth::PublicKey::fromJwk(*jwk).isOk(), first);
+  }
+  // An even modulus is never an RSA key.
+  mes::fhir::Value even = *jwk;
+  std::string n = *even.findString("n");
+  auto bytes = mes::oauth::base64UrlDecode(n);
+  BOOST_REQUIRE(bytes.isOk());
+  bytes->back() = static_cast<char>(bytes->back() & ~1);
+  even.set("n", mes::fhir::Value::string(mes::oauth::base64UrlEncode(*bytes)));
+  auto refused = mes::oauth::PublicKey::fromJwk(even);
+  BOOST_REQUIRE(!refused.isOk());
+  BOOST_TEST(refused.error().problems[0].message.find("odd") != std::string::npos);
+}

@@ -85,6 +85,14 @@ BOOST_AUTO_TEST_CASE(hash_and_verify) {
   BOOST_TEST(verifyPassword(std::string(2000, 'x'), hash).error().code() == "password-mismatch");
 }
 
+// Found by fuzz_password: scrypt needs N < 2^(16 r) (RFC 7914); such a hash was an internal
+// error instead of an invalid hash.
+BOOST_AUTO_TEST_CASE(ln_too_large_for_r_is_an_invalid_hash) {
+  auto r = mes::oauth::verifyPassword("x", "$scrypt$ln=16,r=1,p=1$qiUXyVf6Y8Q$iterXBugSrpjgMtInNrGGuk");
+  BOOST_REQUIRE(!r.isOk());
+  BOOST_TEST(r.error().code() == "password-hash-invalid");
+}
+
 BOOST_AUTO_TEST_CASE(salts_differ) {
   auto a = hashPassword("same password");
   auto b = hashPassword("same password");
