@@ -1,5 +1,7 @@
 #include "connectors/outbox/file_outbox.h"
 
+#include "connectors/temp_dir.h"
+
 #include <sys/stat.h>
 
 #include <boost/test/unit_test.hpp>
@@ -17,14 +19,10 @@ struct CountingIds final : IdGenerator {
 };
 
 struct OutboxFixture {
-  std::filesystem::path dir;
+  test::TempDir temp{"mes-outbox"};
+  std::filesystem::path dir = temp.path();
   ManualClock clock{1'700'000'000'123};
   CountingIds ids;
-  OutboxFixture() {
-    char pattern[] = "/tmp/mes-outbox-XXXXXX";
-    dir = ::mkdtemp(pattern);
-  }
-  ~OutboxFixture() { std::filesystem::remove_all(dir); }
   static std::string read(const std::filesystem::path& p) {
     std::ifstream in(p);
     std::stringstream s;

@@ -10,6 +10,7 @@
 
 #include "connectors/sqlite/sqlite_db.h"
 #include "connectors/sqlite/sqlite_repository.h"
+#include "connectors/temp_dir.h"
 #include "core/clock.h"
 
 namespace {
@@ -24,24 +25,7 @@ using mes::store::sqlite::Connection;
 
 constexpr int64_t kStartMs = 1'690'000'000'000;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "mes-sqlite-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using mes::test::TempDir;
 
 std::shared_ptr<SqliteDatabase> openOrThrow(const std::string& path, const mes::Clock& clock) {
   SqliteOptions options;

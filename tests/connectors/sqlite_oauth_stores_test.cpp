@@ -16,6 +16,7 @@
 #include "connectors/sqlite/sqlite_database.h"
 #include "connectors/sqlite/sqlite_db.h"
 #include "connectors/sqlite/sqlite_repository.h"
+#include "connectors/temp_dir.h"
 #include "core/clock.h"
 
 namespace {
@@ -26,25 +27,7 @@ using mes::store::SqliteOptions;
 
 constexpr int64_t kStartMs = 1'690'000'000'000;
 
-// A fresh directory under the system temporary directory, removed with its content.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "mes-oauth-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using mes::test::TempDir;
 
 std::shared_ptr<SqliteDatabase> openDatabase(const std::string& path, const mes::Clock& clock) {
   SqliteOptions options;
