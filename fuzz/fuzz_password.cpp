@@ -2,7 +2,7 @@
 // stored hash, e.g. a users-table row written by someone else.
 //
 // Cost. verifyPassword runs scrypt on every string it accepts. password.cpp bounds the
-// parameters (ln 10..20, r 1..32, p 1..16, 128*r*(N+p+2) <= 128 MiB, N*r*p <= 8 times the
+// parameters (ln 10..20, r 1..32, p 1..16, N < 2^(16 r), 128*r*(N+p+2) <= 128 MiB, N*r*p <= 8 times the
 // default 2^15*8*1), which still lets a crafted stored hash cost about 8 default logins: ~1.2 s
 // natively for ln=18,r=2,p=4 on the machine this was written on (default 0.13 s), ~2.5 s in
 // this ASan build. So that no input costs seconds, the harness checks the bounds themselves
@@ -86,6 +86,7 @@ std::optional<Model> model(std::string_view encoded) {
   if (!ln || !r || !p || *ln < 10 || *ln > 20 || *r < 1 || *r > 32 || *p < 1 || *p > 16) {
     return std::nullopt;
   }
+  if (*ln >= 16 * *r) return std::nullopt;  // RFC 7914: N < 2^(16 r)
   const uint64_t n = uint64_t{1} << *ln;
   if (128 * *r * (n + *p + 2) > (uint64_t{128} << 20) || n * *r * *p > 8 * kDefaultWork) {
     return std::nullopt;
