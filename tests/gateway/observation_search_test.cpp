@@ -27,6 +27,8 @@ const BadCase kBad[] = {
     {"unknown sort", {{"_sort", "value"}}, "unsupported-sort", "value"},
     {"unknown include", {{"_include", "Observation:subject"}}, "unsupported-include", "Observation:subject"},
     {"modifier", {{"code:text", "weight"}}, "unsupported-modifier", ":text"},
+    {"modifier on _count", {{"_count:foo", "5"}}, "unsupported-modifier", ":foo"},
+    {"offset too large", {{"_offset", "1000000001"}}, "invalid-search-number", "_offset"},
     {"two patients", {{"patient", "a"}, {"subject", "Patient/b"}}, "conflicting-patient", "subject"},
     {"identifier without system", {{"subject.identifier", "123"}}, "invalid-search-token", "subject.identifier"},
     {"empty code", {{"code", "http://loinc.org|"}}, "invalid-search-token", "code"},
