@@ -139,6 +139,15 @@ BOOST_AUTO_TEST_CASE(if_none_exist_makes_uploads_idempotent) {
   auto bad = c.post("/fhir/Observation", body, "application/fhir+json",
                     {{"If-None-Exist", "colour=blue"}});
   BOOST_TEST(bad.status == 400);
+  // No criterion at all would match every measure; another patient's data is never searched.
+  auto noCriterion = c.post("/fhir/Observation", body, "application/fhir+json",
+                            {{"If-None-Exist", "_sort=date"}});
+  BOOST_TEST(noCriterion.status == 400);
+  BOOST_TEST(outcomeCode(noCriterion) == "invalid-if-none-exist");
+  auto otherPatient = c.post("/fhir/Observation", body, "application/fhir+json",
+                             {{"If-None-Exist", "patient=someone-else&identifier=urn:oid:1.2.3.4|upload-42"}});
+  BOOST_TEST(otherPatient.status == 400);
+  BOOST_TEST(outcomeCode(otherPatient) == "invalid-if-none-exist");
 }
 
 BOOST_AUTO_TEST_CASE(search_last_measure_paging_and_dates) {
