@@ -103,6 +103,15 @@ BOOST_AUTO_TEST_CASE(create_read_update_delete_with_versions) {
   BOOST_TEST(c.get("/fhir/Observation/unknown-id").status == 404);
 }
 
+BOOST_AUTO_TEST_CASE(meta_source_is_not_the_clients_to_set) {
+  auto c = sharedGateway().client();
+  std::string body = weight("72");
+  body.replace(body.find("\"meta\":{"), 8, "\"meta\":{\"source\":\"urn:oid:1.2.3.999\",");
+  auto created = c.post("/fhir/Observation", body);
+  BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
+  BOOST_TEST(json(created).find("meta")->find("source") == nullptr);
+}
+
 BOOST_AUTO_TEST_CASE(update_rules) {
   auto c = sharedGateway().client();
   auto created = c.post("/fhir/Observation", weight("80"));
