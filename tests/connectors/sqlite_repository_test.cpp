@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "connectors/sqlite/sqlite_db.h"
+#include "connectors/sqlite_inspect.h"
 #include "connectors/temp_dir.h"
 #include "core/clock.h"
 
@@ -98,20 +99,8 @@ WriteRequest observation(const std::string& id, const std::string& patient,
   return request;
 }
 
-std::unique_ptr<Connection> inspect(const std::string& path) {
-  auto opened = Connection::open(path, Connection::Mode::kReadWriteCreate, 1000);
-  if (!opened) throw std::runtime_error("cannot open " + path + ": " + opened.error().detail);
-  return std::move(opened).value();
-}
-
-int64_t queryInt(Connection& db, std::string_view sql) {
-  auto stmt = db.prepare(sql);
-  BOOST_REQUIRE_MESSAGE(stmt.isOk(), (stmt.isOk() ? std::string() : stmt.error().detail));
-  auto row = stmt->step();
-  BOOST_REQUIRE(row.isOk());
-  BOOST_REQUIRE(*row);
-  return stmt->int64At(0);
-}
+using mes::test::inspect;
+using mes::test::queryInt;
 
 std::vector<std::string> idsOf(const SearchPage& page) {
   std::vector<std::string> ids;
