@@ -118,6 +118,43 @@ const std::vector<Setting>& settings() {
        [](Config& c, const std::string& v, const std::string& o) {
          return parseInt<int>(v, 1, 64, c.storeReadConnections, o);
        }},
+      {{"oauth.access_token_seconds", "MES_OAUTH_ACCESS_TOKEN_SECONDS",
+        "--oauth-access-token-seconds", "lifetime of access tokens", "600"},
+       true,
+       [](Config& c, const std::string& v, const std::string& o) {
+         return parseInt<int>(v, 30, 3600, c.accessTokenSeconds, o);
+       }},
+      {{"oauth.refresh_token_seconds", "MES_OAUTH_REFRESH_TOKEN_SECONDS",
+        "--oauth-refresh-token-seconds", "lifetime of each refresh token (renewed on rotation)",
+        "2592000"},
+       true,
+       [](Config& c, const std::string& v, const std::string& o) {
+         return parseInt<int64_t>(v, 300, int64_t{400} * 24 * 3600, c.refreshTokenSeconds, o);
+       }},
+      {{"portal.max_login_failures", "MES_PORTAL_MAX_LOGIN_FAILURES",
+        "--portal-max-login-failures", "consecutive failed logins before an account locks", "5"},
+       true,
+       [](Config& c, const std::string& v, const std::string& o) {
+         return parseInt<int>(v, 1, 100, c.portalMaxLoginFailures, o);
+       }},
+      {{"portal.lockout_seconds", "MES_PORTAL_LOCKOUT_SECONDS", "--portal-lockout-seconds",
+        "how long a locked account refuses logins", "900"},
+       true,
+       [](Config& c, const std::string& v, const std::string& o) {
+         return parseInt<int>(v, 1, 86400, c.portalLockoutSeconds, o);
+       }},
+      {{"portal.session_seconds", "MES_PORTAL_SESSION_SECONDS", "--portal-session-seconds",
+        "idle lifetime of a portal session", "1800"},
+       true,
+       [](Config& c, const std::string& v, const std::string& o) {
+         return parseInt<int>(v, 60, 86400, c.portalSessionSeconds, o);
+       }},
+      {{"portal.otp_seconds", "MES_PORTAL_OTP_SECONDS", "--portal-otp-seconds",
+        "lifetime of a one-time login code", "300"},
+       true,
+       [](Config& c, const std::string& v, const std::string& o) {
+         return parseInt<int>(v, 30, 3600, c.portalOtpSeconds, o);
+       }},
   };
   return kSettings;
 }

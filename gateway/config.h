@@ -29,6 +29,18 @@ struct Config {
   std::string storeSynchronous = "normal";  // normal | full (SQLite PRAGMA synchronous)
   int storeReadConnections = 4;
 
+  // Authorization server (SPEC §1).
+  int accessTokenSeconds = 600;          // JWT access tokens
+  int64_t refreshTokenSeconds = 30LL * 24 * 3600;  // each refresh token; rotation renews it
+  // Patient portal (/portal).
+  int portalMaxLoginFailures = 5;        // consecutive failures before the account locks
+  int portalLockoutSeconds = 900;        // how long a locked account refuses every login
+  int portalSessionSeconds = 1800;       // a portal session ends after this idle time
+  int portalOtpSeconds = 300;            // lifetime of a one-time login code
+
+  // True when the public URL is https: cookies then carry Secure.
+  bool tls() const { return baseUrl().rfind("https://", 0) == 0; }
+
   std::string baseUrl() const;  // publicUrl or the derived one
   std::string fhirBase() const { return baseUrl() + "/fhir"; }
 };

@@ -52,6 +52,26 @@ Router::Router(Logger& logger, AccessPolicy& access, ErrorRenderer renderError, 
       renderError_(std::move(renderError)),
       maxBodyBytes_(maxBodyBytes) {}
 
+void Router::addErrorRenderer(std::string pathPrefix, ErrorRenderer renderError) {
+  prefixRenderers_.emplace_back(std::move(pathPrefix), std::move(renderError));
+}
+
+const ErrorRenderer& Router::rendererFor(const std::string& path) const {
+  const ErrorRenderer* best = &renderError_;
+  size_t bestLength = 0;
+  for (const auto& [prefix, renderer] : prefixRenderers_) {
+    // "/oauth/" also claims "/oauth" itself.
+    const std::string_view bare = std::string_view(prefix).substr(
+        0, prefix.size() - (prefix.size() > 1 && prefix.back() == '/' ? 1 : 0));
+    const bool matches = path.rfind(prefix, 0) == 0 || path == bare;
+    if (matches && prefix.size() > bestLength) {
+      best = &renderer;
+      bestLength = prefix.size();
+    }
+  }
+  return *best;
+}
+
 void Router::add(const std::string& method, const std::string& pattern, Interaction interaction,
                  std::string resourceType, RouteHandler handler) {
   routes_.push_back(
@@ -69,7 +89,7 @@ http::Response Router::handle(http::Request& request) {
     response = dispatch(request, context);
   } catch (const std::exception& e) {
     Error error = Error::internal(std::string("unhandled exception: ") + e.what());
-    response = renderError_(error, context);
+    response = rendererFor(request.path)(error, context);
   }
   response.headers.set("X-Request-Id", context.requestId);
 
@@ -90,8 +110,9 @@ http::Response Router::handle(http::Request& request) {
 }
 
 http::Response Router::dispatch(http::Request& request, RequestContext& context) {
+  const ErrorRenderer& renderError = rendererFor(request.path);
   if (request.bodyTooLarge) {
-    return renderError_(
+    return renderError(
         Error::make(ErrorKind::kTooLarge, "body-too-large",
                     "The request body is larger than the limit of " +
                         std::to_string(maxBodyBytes_) + " bytes."),
@@ -122,13 +143,13 @@ http::Response Router::dispatch(http::Request& request, RequestContext& context)
     context.interaction = route.interaction;
     context.resourceType = route.resourceType;
     Status allowedByPolicy = access_.authorize(request, context);
-    if (!allowedByPolicy) return renderError_(allowedByPolicy.error(), context);
+    if (!allowedByPolicy) return renderError(allowedByPolicy.error(), context);
     return route.handler(request, context);
   }
   if (pathMatched) {
     std::string list;
     for (const auto& m : allowed) list += (list.empty() ? "" : ", ") + m;
-    http::Response r = renderError_(
+    http::Response r = renderError(
         Error::make(ErrorKind::kMethodNotAllowed, "method-not-allowed",
                     request.method + " is not supported on " + request.path + "; allowed: " + list +
                         "."),
@@ -136,7 +157,7 @@ http::Response Router::dispatch(http::Request& request, RequestContext& context)
     r.headers.set("Allow", list);
     return r;
   }
-  return renderError_(Error::make(ErrorKind::kNotFound, "unknown-endpoint",
+  return renderError(Error::make(ErrorKind::kNotFound, "unknown-endpoint",
                                   "There is no endpoint " + request.path + "."),
                       context);
 }

@@ -64,7 +64,13 @@ using ErrorRenderer = std::function<http::Response(const Error&, const RequestCo
 
 class Router {
  public:
+  // `renderError` renders the pipeline's own errors (404, 405, 413, refusals, exceptions) for
+  // every path no renderer of addErrorRenderer() claims.
   Router(Logger& logger, AccessPolicy& access, ErrorRenderer renderError, size_t maxBodyBytes);
+
+  // Paths under `pathPrefix` (e.g. "/oauth/") get their pipeline errors from `renderError`
+  // instead (OAuth error JSON, HTML pages); the longest matching prefix wins.
+  void addErrorRenderer(std::string pathPrefix, ErrorRenderer renderError);
 
   // `pattern` is a path with {name} segments, e.g. "/fhir/Observation/{id}".
   void add(const std::string& method, const std::string& pattern, Interaction interaction,
@@ -81,10 +87,12 @@ class Router {
     RouteHandler handler;
   };
   http::Response dispatch(http::Request& request, RequestContext& context);
+  const ErrorRenderer& rendererFor(const std::string& path) const;
 
   Logger& logger_;
   AccessPolicy& access_;
   ErrorRenderer renderError_;
+  std::vector<std::pair<std::string, ErrorRenderer>> prefixRenderers_;
   size_t maxBodyBytes_;
   std::vector<Route> routes_;
   RandomIdGenerator requestIds_;

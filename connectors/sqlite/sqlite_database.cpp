@@ -1,6 +1,6 @@
 // The shared SQLite database: connections, WAL checkpoints and the numbered migrations of
 // every store built over it. Each store's source describes its own tables and why
-// (sqlite_repository.cpp: migration 1; sqlite_oauth_stores.cpp: migration 2).
+// (sqlite_repository.cpp: migrations 1 and 3; sqlite_oauth_stores.cpp: migration 2).
 // schema_migrations(version PK, name, applied_at) lists the migrations applied; each one runs,
 // with its row there, in the same transaction.
 //
@@ -145,6 +145,25 @@ CREATE TABLE replay_cache (
   expires_ms INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX replay_cache_by_expiry ON replay_cache (expires_ms);
+)sql"},
+    // sqlite_repository.cpp: the audit trail (AuditEvent resources) is append-only, whatever
+    // the code above the store does. Creating one inserts; nothing may change or remove it.
+    Migration{3, "audit events are append-only", R"sql(
+CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON resource
+  WHEN OLD.type = 'AuditEvent'
+  BEGIN SELECT RAISE(ABORT, 'AuditEvent resources are append-only'); END;
+CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON resource
+  WHEN OLD.type = 'AuditEvent'
+  BEGIN SELECT RAISE(ABORT, 'AuditEvent resources are append-only'); END;
+CREATE TRIGGER audit_event_version_no_update BEFORE UPDATE ON resource_version
+  WHEN (SELECT type FROM resource WHERE rid = OLD.rid) = 'AuditEvent'
+  BEGIN SELECT RAISE(ABORT, 'AuditEvent resources are append-only'); END;
+CREATE TRIGGER audit_event_version_no_delete BEFORE DELETE ON resource_version
+  WHEN (SELECT type FROM resource WHERE rid = OLD.rid) = 'AuditEvent'
+  BEGIN SELECT RAISE(ABORT, 'AuditEvent resources are append-only'); END;
+CREATE TRIGGER audit_event_version_no_append BEFORE INSERT ON resource_version
+  WHEN (SELECT type FROM resource WHERE rid = NEW.rid) = 'AuditEvent' AND NEW.version_id <> 1
+  BEGIN SELECT RAISE(ABORT, 'AuditEvent resources are append-only'); END;
 )sql"},
 };
 

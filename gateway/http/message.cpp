@@ -83,7 +83,9 @@ std::string percentEncode(std::string_view text) {
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> parseQuery(std::string_view raw) {
+namespace {
+
+std::vector<std::pair<std::string, std::string>> splitPairs(std::string_view raw, bool plusAsSpace) {
   std::vector<std::pair<std::string, std::string>> out;
   size_t start = 0;
   while (start <= raw.size()) {
@@ -93,15 +95,41 @@ std::vector<std::pair<std::string, std::string>> parseQuery(std::string_view raw
     if (!part.empty()) {
       size_t eq = part.find('=');
       if (eq == std::string_view::npos) {
-        out.emplace_back(percentDecode(part, false), std::string());
+        out.emplace_back(percentDecode(part, plusAsSpace), std::string());
       } else {
-        out.emplace_back(percentDecode(part.substr(0, eq), false),
-                         percentDecode(part.substr(eq + 1), false));
+        out.emplace_back(percentDecode(part.substr(0, eq), plusAsSpace),
+                         percentDecode(part.substr(eq + 1), plusAsSpace));
       }
     }
     start = end + 1;
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> parseQuery(std::string_view raw) {
+  return splitPairs(raw, false);
+}
+
+std::vector<std::pair<std::string, std::string>> parseForm(std::string_view body) {
+  return splitPairs(body, true);
+}
+
+const std::string& firstValue(const std::vector<std::pair<std::string, std::string>>& pairs,
+                              std::string_view name) {
+  static const std::string kEmpty;
+  for (const auto& [n, v] : pairs) {
+    if (n == name) return v;
+  }
+  return kEmpty;
+}
+
+size_t countOf(const std::vector<std::pair<std::string, std::string>>& pairs,
+               std::string_view name) {
+  size_t n = 0;
+  for (const auto& p : pairs) n += p.first == name ? 1 : 0;
+  return n;
 }
 
 }  // namespace mes::http

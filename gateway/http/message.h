@@ -52,6 +52,15 @@ struct Response {
 // offsets such as +02:00 and media types such as application/fhir+json); a space is %20.
 // Malformed escapes stay literal.
 std::vector<std::pair<std::string, std::string>> parseQuery(std::string_view rawQuery);
+// Splits an application/x-www-form-urlencoded body (HTML forms, OAuth token requests): like
+// parseQuery, but '+' is a space (WHATWG URL "application/x-www-form-urlencoded parser").
+std::vector<std::pair<std::string, std::string>> parseForm(std::string_view body);
+// The value of the first `name` in a parsed query or form, or "" when absent.
+const std::string& firstValue(const std::vector<std::pair<std::string, std::string>>& pairs,
+                              std::string_view name);
+// How many times `name` occurs (OAuth refuses repeated parameters, RFC 6749 §3.1).
+size_t countOf(const std::vector<std::pair<std::string, std::string>>& pairs,
+               std::string_view name);
 std::string percentDecode(std::string_view text, bool plusAsSpace);
 // Encodes everything but unreserved characters (RFC 3986).
 std::string percentEncode(std::string_view text);
