@@ -98,6 +98,8 @@ constexpr std::string_view kMarkRotated =
 constexpr std::string_view kRevokeFamily =
     "UPDATE refresh_families SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL";
 constexpr std::string_view kSelectFamily = "SELECT 1 FROM refresh_families WHERE family_id = ?";
+constexpr std::string_view kFamilyLive =
+    "SELECT revoked_at IS NULL FROM refresh_families WHERE family_id = ?";
 constexpr std::string_view kRevokePairing =
     "UPDATE refresh_families SET revoked_at = ? "
     "WHERE client_id = ? AND patient_id = ? AND revoked_at IS NULL";
@@ -435,7 +437,19 @@ Status SqliteOAuthStores::createFamily(const RefreshToken& first) {
     Result<int64_t> inserted = runCounting(db, *stmt);
     if (!inserted) return inserted.takeError();
     if (*inserted == 0) return alreadyExists("The refresh token family is already stored.");
+    if (first.handle.empty()) return Status::ok();  // a grant without a refresh token
     return insertLiveToken(db, first, first.familyId);
+  });
+}
+
+Result<bool> SqliteOAuthStores::familyLive(const std::string& familyId) {
+  return database_->read([&](Connection& db) -> Result<bool> {
+    Result<Statement> stmt = db.prepare(kFamilyLive);
+    if (!stmt) return stmt.takeError();
+    stmt->bindText(1, familyId);
+    Result<bool> row = stmt->step();
+    if (!row) return row.takeError();
+    return *row && stmt->int64At(0) == 1;
   });
 }
 
@@ -525,7 +539,10 @@ Result<RefreshToken> SqliteOAuthStores::findRefreshToken(const std::string& hand
   if (!*found) {
     return Error::make(ErrorKind::kNotFound, "not-found", "The refresh token does not exist.");
   }
-  return std::move((*found)->token);
+  RefreshToken token = std::move((*found)->token);
+  token.live = (*found)->live;
+  token.familyRevoked = (*found)->revoked;
+  return token;
 }
 
 // --- replay cache ---------------------------------------------------------------------------

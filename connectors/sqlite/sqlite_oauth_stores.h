@@ -60,6 +60,7 @@ class SqliteOAuthStores final : public ServiceStore,
 
   // RefreshTokenStore
   Status createFamily(const RefreshToken& first) override;
+  Result<bool> familyLive(const std::string& familyId) override;
   Result<std::pair<RefreshOutcome, RefreshToken>> rotate(const std::string& presentedHandle,
                                                          const RefreshToken& next,
                                                          int64_t nowMs) override;

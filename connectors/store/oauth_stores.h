@@ -103,6 +103,10 @@ struct RefreshToken {
   std::string scope;      // scope of the tokens this refresh token may obtain
   int64_t issuedMs = 0;
   int64_t expiresMs = 0;
+  // Filled by findRefreshToken only (ignored on writes): whether this token is its family's
+  // live one, and whether the family has been revoked.
+  bool live = false;
+  bool familyRevoked = false;
 };
 
 enum class RefreshOutcome {
@@ -117,8 +121,12 @@ class RefreshTokenStore {
  public:
   virtual ~RefreshTokenStore() = default;
   // Starts a family with its first token. kConflict ("already-exists") when the family id or
-  // the handle is already stored.
+  // the handle is already stored. An empty `first.handle` starts a family with no refresh
+  // token: a grant without offline_access, whose access tokens still name a family that
+  // revocation can end (familyLive).
   virtual Status createFamily(const RefreshToken& first) = 0;
+  // True when the family exists and is not revoked. Checked on every authenticated request.
+  virtual Result<bool> familyLive(const std::string& familyId) = 0;
   // One atomic step: when `presentedHandle` is the live token of a live family and not
   // expired, records `next` (same family, client and patient) as the live token and returns
   // kRotated with the presented token's record; otherwise returns the outcome without writing

@@ -465,6 +465,37 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(revoking_a_family_refuses_its_tokens, Store, OAuth
   checkError(tokens.revokeFamily("fam-unknown", kT0), ErrorKind::kNotFound, "not-found");
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(family_liveness_and_token_state_follow_rotation_and_revocation,
+                              Store, OAuthStores) {
+  Store store;
+  auto& tokens = store.refreshTokens();
+  BOOST_TEST(*tokens.familyLive("fam-1") == false);  // unknown
+  requireOk(tokens.createFamily(refreshToken("r1", "fam-1", "carnet", "patient-1", kT0)));
+  BOOST_TEST(*tokens.familyLive("fam-1") == true);
+  BOOST_TEST(tokens.findRefreshToken("r1")->live == true);
+  BOOST_TEST(tokens.findRefreshToken("r1")->familyRevoked == false);
+  checkOutcome(tokens.rotate("r1", nextToken("r2", "carnet", kT0 + 1), kT0 + 1),
+               RefreshOutcome::kRotated);
+  BOOST_TEST(tokens.findRefreshToken("r1")->live == false);
+  BOOST_TEST(tokens.findRefreshToken("r2")->live == true);
+  requireOk(tokens.revokeFamily("fam-1", kT0 + 2));
+  BOOST_TEST(*tokens.familyLive("fam-1") == false);
+  BOOST_TEST(tokens.findRefreshToken("r2")->familyRevoked == true);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_family_without_refresh_token_can_be_revoked, Store, OAuthStores) {
+  Store store;
+  auto& tokens = store.refreshTokens();
+  RefreshToken grant = refreshToken("", "fam-grant", "carnet", "patient-1", kT0);
+  requireOk(tokens.createFamily(grant));
+  BOOST_TEST(*tokens.familyLive("fam-grant") == true);
+  checkError(tokens.findRefreshToken(""), ErrorKind::kNotFound, "not-found");
+  checkOutcome(tokens.rotate("", nextToken("r2", "carnet", kT0 + 1), kT0 + 1),
+               RefreshOutcome::kUnknown);
+  BOOST_TEST(*tokens.revokeFamiliesOf("carnet", "patient-1", kT0 + 2) == 1);
+  BOOST_TEST(*tokens.familyLive("fam-grant") == false);
+}
+
 BOOST_AUTO_TEST_CASE_TEMPLATE(revoking_a_pairing_or_a_client_revokes_their_families, Store,
                               OAuthStores) {
   Store store;
