@@ -1,6 +1,7 @@
 // The shared SQLite database: connections, WAL checkpoints and the numbered migrations of
 // every store built over it. Each store's source describes its own tables and why
-// (sqlite_repository.cpp: migrations 1 and 3; sqlite_oauth_stores.cpp: migration 2).
+// (sqlite_repository.cpp: migrations 1 and 3; sqlite_oauth_stores.cpp: migration 2;
+// sqlite_account_store.cpp: migration 4).
 // schema_migrations(version PK, name, applied_at) lists the migrations applied; each one runs,
 // with its row there, in the same transaction.
 //
@@ -164,6 +165,48 @@ CREATE TRIGGER audit_event_version_no_delete BEFORE DELETE ON resource_version
 CREATE TRIGGER audit_event_version_no_append BEFORE INSERT ON resource_version
   WHEN (SELECT type FROM resource WHERE rid = NEW.rid) = 'AuditEvent' AND NEW.version_id <> 1
   BEGIN SELECT RAISE(ABORT, 'AuditEvent resources are append-only'); END;
+)sql"},
+    // sqlite_account_store.cpp
+    Migration{4, "portal accounts, sessions, failed logins per address", R"sql(
+CREATE TABLE accounts (
+  account_id      TEXT    PRIMARY KEY,
+  login           TEXT    NOT NULL UNIQUE CHECK (login = lower(login)),
+  role            TEXT    NOT NULL
+                  CHECK (role IN ('patient', 'editor', 'evaluator', 'commission', 'admin')),
+  patient_id      TEXT,
+  password_hash   TEXT    NOT NULL,
+  failed_logins   INTEGER NOT NULL CHECK (failed_logins >= 0),
+  locked_until_ms INTEGER NOT NULL,
+  created_ms      INTEGER NOT NULL,
+  updated_ms      INTEGER NOT NULL,
+  CHECK ((role = 'patient') = (patient_id IS NOT NULL))
+) STRICT;
+CREATE INDEX accounts_by_patient ON accounts (patient_id) WHERE patient_id IS NOT NULL;
+
+CREATE TABLE portal_sessions (
+  handle         TEXT    PRIMARY KEY,
+  state          TEXT    NOT NULL CHECK (state IN ('anonymous', 'otp-pending', 'authenticated')),
+  account_id     TEXT    REFERENCES accounts (account_id),
+  csrf_token     TEXT    NOT NULL,
+  otp_hash       TEXT    NOT NULL,
+  otp_expires_ms INTEGER NOT NULL,
+  otp_attempts   INTEGER NOT NULL CHECK (otp_attempts >= 0),
+  created_ms     INTEGER NOT NULL,
+  last_seen_ms   INTEGER NOT NULL,
+  expires_ms     INTEGER NOT NULL,
+  CHECK ((state = 'anonymous') = (account_id IS NULL))
+) STRICT, WITHOUT ROWID;
+CREATE INDEX portal_sessions_by_expiry ON portal_sessions (expires_ms);
+CREATE INDEX portal_sessions_by_account ON portal_sessions (account_id)
+  WHERE account_id IS NOT NULL;
+
+CREATE TABLE login_address_failures (
+  address         TEXT    NOT NULL,
+  window_start_ms INTEGER NOT NULL,
+  failures        INTEGER NOT NULL CHECK (failures >= 1),
+  PRIMARY KEY (address, window_start_ms)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX login_address_failures_by_window ON login_address_failures (window_start_ms);
 )sql"},
 };
 
