@@ -1,37 +1,80 @@
 #include "gateway/app.h"
 
-#include <filesystem>
+#include <sys/stat.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "connectors/outbox/file_outbox.h"
+#include "connectors/sqlite/sqlite_account_store.h"
+#include "connectors/sqlite/sqlite_database.h"
+#include "connectors/sqlite/sqlite_oauth_stores.h"
 #include "connectors/sqlite/sqlite_repository.h"
 #include "fhir/json/json.h"
+#include "gateway/audit.h"
+#include "gateway/authorization_server.h"
 #include "gateway/fhir_api.h"
 #include "gateway/fhir_response.h"
 #include "gateway/http/http_server.h"
 #include "gateway/measure_service.h"
+#include "gateway/pairings.h"
+#include "gateway/portal_auth.h"
+#include "gateway/request_audit.h"
 #include "gateway/resource_index.h"
 #include "gateway/router.h"
+#include "gateway/token_policy.h"
+#include "oauth/api_access.h"
+#include "oauth/crypto/random.h"
+#include "oauth/password.h"
+#include "oauth/signing_keys.h"
 
 namespace mes::gateway {
 
+namespace {
+
+// /fhir errors are OperationOutcomes; a 401 also says how to authenticate (RFC 6750 §3).
+http::Response fhirError(const Error& e, const RequestContext&) {
+  http::Response r = errorResponse(e);
+  if (r.status == 401) {
+    std::string description = e.problems.empty() ? e.detail : e.problems.front().message;
+    for (char& c : description) {
+      if (c == '"' || c == '\\') c = '\'';
+    }
+    const bool missing = !e.problems.empty() && e.problems.front().code == "token-missing";
+    r.headers.set("WWW-Authenticate",
+                  missing ? std::string("Bearer realm=\"mes-gateway\"")
+                          : "Bearer realm=\"mes-gateway\", error=\"invalid_token\", "
+                            "error_description=\"" + description + "\"");
+  }
+  return r;
+}
+
+}  // namespace
+
 struct Gateway::Parts {
-  Parts(const Config& c, Logger& l, std::unique_ptr<store::SqliteRepository> r)
-      : config(c),
-        logger(l),
-        repository(std::move(r)),
-        measures(*repository, clock, ids),
-        router(logger, access, [](const Error& e, const RequestContext&) { return errorResponse(e); },
-               config.maxBodyBytes),
-        api(config, *repository, measures) {}
+  Parts(const Config& c, Logger& l) : config(c), logger(l) {}
 
   Config config;
   Logger& logger;
   SystemClock clock;
   RandomIdGenerator ids;
+  std::shared_ptr<store::SqliteDatabase> database;
   std::unique_ptr<store::SqliteRepository> repository;
-  MeasureService measures;
-  OpenAccessPolicy access;
-  Router router;
-  FhirApi api;
+  std::shared_ptr<store::SqliteOAuthStores> oauthStores;
+  std::shared_ptr<store::SqliteAccountStore> accountStore;
+  std::unique_ptr<oauth::FileSigningKeyStore> keys;
+  std::unique_ptr<outbox::FileOutbox> outbox;
+  std::unique_ptr<MeasureService> measures;
+  std::unique_ptr<PairingStore> pairings;
+  std::unique_ptr<AuditTrail> audit;
+  std::unique_ptr<AccessTokens> accessTokens;
+  std::unique_ptr<TokenAccessPolicy> policy;
+  std::unique_ptr<Router> router;
+  std::unique_ptr<FhirApi> api;
+  std::unique_ptr<PortalAuth> portal;
+  std::unique_ptr<AuthorizationServer> authz;
+  std::unique_ptr<FhirRequestAuditor> auditor;
   std::unique_ptr<http::Server> server;
 };
 
@@ -40,6 +83,12 @@ Gateway::Gateway(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Gateway::~Gateway() { stop(); }
 
 store::Repository& Gateway::repository() { return *parts_->repository; }
+store::ServiceStore& Gateway::services() { return *parts_->oauthStores; }
+store::AccountStore& Gateway::accounts() { return *parts_->accountStore; }
+oauth::SigningKeyStore& Gateway::signingKeys() { return *parts_->keys; }
+PairingStore& Gateway::pairings() { return *parts_->pairings; }
+PortalAuth& Gateway::portal() { return *parts_->portal; }
+AuthorizationServer& Gateway::authorizationServer() { return *parts_->authz; }
 
 Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& logger) {
   std::error_code ec;
@@ -48,36 +97,88 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
     return Error::make(ErrorKind::kUnavailable, "data-dir",
                        "Cannot create the data directory " + config.dataDir + ": " + ec.message());
   }
-  static SystemClock storeClock;
+  auto parts = std::make_unique<Parts>(config, logger);
+  Parts& p = *parts;
   store::SqliteOptions options;
   options.path = (std::filesystem::path(config.dataDir) / "mes-gateway.sqlite").string();
   options.synchronousFull = config.storeSynchronous == "full";
   options.readConnections = config.storeReadConnections;
-  auto repository = store::SqliteRepository::open(options, storeClock);
-  if (!repository) return repository.takeError();
+  auto database = store::SqliteDatabase::open(options, p.clock);
+  if (!database) return database.takeError();
+  p.database = std::move(*database);
+  p.repository = std::make_unique<store::SqliteRepository>(p.database, p.clock);
+  auto oauthStores = store::SqliteOAuthStores::open(p.database, p.clock);
+  if (!oauthStores) return oauthStores.takeError();
+  p.oauthStores = std::move(*oauthStores);
+  auto accounts = store::SqliteAccountStore::open(p.database);
+  if (!accounts) return accounts.takeError();
+  p.accountStore = std::move(*accounts);
   logger.info("store opened", {{"path", options.path},
-                               {"schema_version", (*repository)->schemaVersion()},
+                               {"schema_version", p.database->schemaVersion()},
                                {"synchronous", config.storeSynchronous}});
-  auto parts = std::make_unique<Parts>(config, logger, std::move(*repository));
+  // Retired keys stay published until every token they signed has expired (plus a margin for
+  // clock skew between instances).
+  auto keys = oauth::FileSigningKeyStore::open(config.dataDir, p.clock,
+                                               int64_t{config.accessTokenSeconds} + 300);
+  if (!keys) return keys.takeError();
+  p.keys = std::move(*keys);
+  auto outbox = outbox::FileOutbox::open(std::filesystem::path(config.dataDir) / "outbox",
+                                         p.clock, p.ids);
+  if (!outbox) return outbox.takeError();
+  p.outbox = std::move(*outbox);
 
-  Parts& p = *parts;
-  p.api.registerRoutes(p.router);
-  p.router.add("GET", "/healthz", Interaction::kPublic, "",
-               [](const http::Request&, RequestContext&) {
-                 http::Response r;
-                 r.headers.set("Content-Type", "application/json");
-                 r.body = R"({"status":"ok"})";
-                 return r;
-               });
-  p.router.add("GET", "/readyz", Interaction::kPublic, "",
-               [&p](const http::Request&, RequestContext&) {
-                 Status ready = p.repository->ping();
-                 http::Response r;
-                 r.status = ready ? 200 : 503;
-                 r.headers.set("Content-Type", "application/json");
-                 r.body = ready ? R"({"status":"ready"})" : R"({"status":"unavailable"})";
-                 return r;
-               });
+  p.measures = std::make_unique<MeasureService>(*p.repository, p.clock, p.ids);
+  p.pairings = std::make_unique<PairingStore>(*p.repository, p.clock, p.ids);
+  p.audit = std::make_unique<AuditTrail>(*p.repository, p.clock, p.ids);
+  p.accessTokens = std::make_unique<AccessTokens>(p.config, *p.keys, p.clock);
+  p.policy = std::make_unique<TokenAccessPolicy>(*p.accessTokens, *p.oauthStores, *p.oauthStores,
+                                                 *p.pairings, p.clock);
+  p.router = std::make_unique<Router>(logger, *p.policy, fhirError, config.maxBodyBytes);
+  p.api = std::make_unique<FhirApi>(p.config, *p.repository, *p.measures);
+  p.portal = std::make_unique<PortalAuth>(p.config, *p.accountStore, *p.accountStore,
+                                          *p.accountStore, *p.outbox, p.clock, logger);
+  p.authz = std::make_unique<AuthorizationServer>(
+      p.config,
+      OAuthStores{*p.oauthStores, *p.oauthStores, *p.oauthStores, *p.oauthStores}, *p.keys,
+      *p.accessTokens, *p.policy, *p.pairings, *p.repository, *p.portal, *p.audit, *p.outbox,
+      p.clock, p.ids, logger);
+  p.auditor = std::make_unique<FhirRequestAuditor>(*p.audit, *p.outbox, p.clock, logger);
+  p.router->setAuditor(p.auditor.get());
+  p.portal->setLoginEventHandler([&p](const LoginEvent& event) {
+    AuditRecord record;
+    record.recordedMs = event.timeMs;
+    record.category = kAuditPortal;
+    record.action = "E";
+    record.subtype = loginEventName(event.kind);
+    record.success = event.kind == LoginEvent::Kind::kLoginSucceeded;
+    record.outcomeText = event.reason;
+    record.patientId = event.patientId;
+    record.sourceAddress = event.remoteAddress;
+    record.requestId = event.requestId;
+    if (Status s = p.audit->record(record); !s) {
+      p.logger.error("audit of a login event failed", {{"detail", s.error().detail}});
+    }
+  });
+
+  p.api->registerRoutes(*p.router);
+  p.portal->registerRoutes(*p.router);
+  p.authz->registerRoutes(*p.router);
+  p.router->add("GET", "/healthz", Interaction::kPublic, "",
+                [](const http::Request&, RequestContext&) {
+                  http::Response r;
+                  r.headers.set("Content-Type", "application/json");
+                  r.body = R"({"status":"ok"})";
+                  return r;
+                });
+  p.router->add("GET", "/readyz", Interaction::kPublic, "",
+                [&p](const http::Request&, RequestContext&) {
+                  Status ready = p.repository->ping();
+                  http::Response r;
+                  r.status = ready ? 200 : 503;
+                  r.headers.set("Content-Type", "application/json");
+                  r.body = ready ? R"({"status":"ready"})" : R"({"status":"unavailable"})";
+                  return r;
+                });
   return std::unique_ptr<Gateway>(new Gateway(std::move(parts)));
 }
 
@@ -95,7 +196,7 @@ Status Gateway::serve() {
     return r;
   };
   p.server = std::make_unique<http::Server>(options, [&p](http::Request& request) {
-    return p.router.handle(request);
+    return p.router->handle(request);
   });
   MES_RETURN_IF_ERROR(p.server->start());
   p.logger.info("listening", {{"fhir_base", p.config.fhirBase()},
@@ -112,17 +213,29 @@ void Gateway::stop() {
     p.logger.info("http stopped", {{"unfinished_requests", static_cast<int64_t>(left)}});
     p.server.reset();
   }
-  if (p.repository) {
-    Status closed = p.repository->close();
+  if (p.database) {
+    Status closed = p.database->close();
     if (closed) {
       p.logger.info("store closed");
     } else {
       p.logger.error("store close failed", {{"detail", closed.error().detail}});
     }
+    p.database.reset();
   }
 }
 
-Result<std::string> seedDemo(store::Repository& repository) {
+// --- demo data ----------------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kDemoPatientId = "demo";
+constexpr const char* kDemoLogin = "camille.martin@demo.invalid";
+constexpr const char* kDemoClientId = "demo-app";
+constexpr const char* kDemoRedirectUri = "http://127.0.0.1:8765/callback";
+
+}  // namespace
+
+Status seedDemoPatient(store::Repository& repository, bool& created) {
   static const char* kPatient = R"({
     "resourceType": "Patient",
     "identifier": [{
@@ -135,28 +248,116 @@ Result<std::string> seedDemo(store::Repository& repository) {
     "gender": "female",
     "birthDate": "1984-09-12"
   })";
-  const std::string id = "demo";
+  const std::string id = kDemoPatientId;
   auto existing = repository.read("Patient", id);
-  if (!existing) {
-    if (existing.error().kind != ErrorKind::kNotFound) return existing.takeError();
-    auto patient = fhir::parseJson(kPatient);
-    if (!patient) return patient.takeError();
-    store::WriteRequest request;
-    request.type = "Patient";
-    request.id = id;
-    request.index = indexRowsFor("Patient", id, *patient);
-    auto shared = std::make_shared<fhir::Value>(std::move(*patient));
-    request.render = [shared, id](int64_t v, int64_t t) -> Result<std::string> {
-      return stampedJson(*shared, id, v, t, {});
-    };
-    auto created = repository.create(request);
+  created = false;
+  if (existing) return Status::ok();
+  if (existing.error().kind != ErrorKind::kNotFound) return existing.takeError();
+  auto patient = fhir::parseJson(kPatient);
+  if (!patient) return patient.takeError();
+  store::WriteRequest request;
+  request.type = "Patient";
+  request.id = id;
+  request.index = indexRowsFor("Patient", id, *patient);
+  auto shared = std::make_shared<fhir::Value>(std::move(*patient));
+  request.render = [shared, id](int64_t v, int64_t t) -> Result<std::string> {
+    return stampedJson(*shared, id, v, t, {});
+  };
+  auto written = repository.create(request);
+  if (!written) return written.takeError();
+  created = true;
+  return Status::ok();
+}
+
+namespace {
+
+// The demo password, kept beside the data so that `seed-demo` can print it on every run.
+Result<std::string> demoPassword(const std::filesystem::path& file, bool& fresh) {
+  fresh = false;
+  if (std::filesystem::exists(file)) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto json = fhir::parseJson(text.str());
+    const std::string* password = json ? json->findString("password") : nullptr;
+    if (password != nullptr && !password->empty()) return *password;
+  }
+  auto token = oauth::randomToken(16);
+  if (!token) return token.takeError();
+  fresh = true;
+  return *token;
+}
+
+Status writePrivate(const std::filesystem::path& file, const std::string& text) {
+  const std::filesystem::path tmp = file.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return Error::make(ErrorKind::kUnavailable, "io", "Cannot write " + tmp.string());
+    out << text;
+  }
+  ::chmod(tmp.c_str(), 0600);
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) return Error::make(ErrorKind::kUnavailable, "io", "Cannot write " + file.string());
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<std::string> seedDemo(Gateway& gateway, const Config& config) {
+  bool patientCreated = false;
+  MES_RETURN_IF_ERROR(seedDemoPatient(gateway.repository(), patientCreated));
+
+  const std::filesystem::path credentials =
+      std::filesystem::path(config.dataDir) / "demo-credentials.json";
+  bool freshPassword = false;
+  auto password = demoPassword(credentials, freshPassword);
+  if (!password) return password.takeError();
+  auto account = gateway.accounts().accountByLogin(kDemoLogin);
+  if (!account) {
+    if (account.error().kind != ErrorKind::kNotFound) return account.takeError();
+    auto created = gateway.portal().createPatientAccount(kDemoLogin, *password, kDemoPatientId);
     if (!created) return created.takeError();
   }
+  fhir::Value saved = fhir::Value::object();
+  saved.set("login", fhir::Value::string(kDemoLogin));
+  saved.set("password", fhir::Value::string(*password));
+  if (freshPassword) MES_RETURN_IF_ERROR(writePrivate(credentials, fhir::toPrettyJson(saved)));
+
+  auto service = gateway.services().service(kDemoClientId);
+  if (!service) {
+    if (service.error().kind != ErrorKind::kNotFound) return service.takeError();
+    store::ServiceRecord demo;
+    demo.clientId = kDemoClientId;
+    demo.name = "Carnet Démo";
+    demo.editorName = "Éditeur de démonstration";
+    demo.editorOid = "urn:oid:1.2.250.1.999.1";
+    demo.clientType = "public";
+    demo.redirectUris = {kDemoRedirectUri};
+    std::string scopes;
+    for (const auto& access : oauth::mesApiAccesses()) {
+      scopes += (scopes.empty() ? "" : " ") + std::string(access.scopes);
+    }
+    auto allowed = oauth::ScopeSet::parse(scopes);
+    if (!allowed) return allowed.takeError();
+    demo.allowedScopes = allowed->toString();
+    demo.status = "referenced";
+    auto created = gateway.services().createService(demo);
+    if (!created) return created.takeError();
+    service = std::move(created);
+  }
+
   fhir::Value out = fhir::Value::object();
-  out.set("patient_id", fhir::Value::string(id));
-  out.set("patient_reference", fhir::Value::string("Patient/" + id));
+  out.set("patient_id", fhir::Value::string(kDemoPatientId));
+  out.set("patient_reference", fhir::Value::string(std::string("Patient/") + kDemoPatientId));
   out.set("ins", fhir::Value::string("urn:oid:1.2.250.1.213.1.4.8|248092A01234567"));
-  out.set("created", fhir::Value::boolean(!existing.isOk()));
+  out.set("login", fhir::Value::string(kDemoLogin));
+  out.set("password", fhir::Value::string(*password));
+  out.set("client_id", fhir::Value::string(service->clientId));
+  out.set("redirect_uri", fhir::Value::string(service->redirectUris.front()));
+  out.set("scope", fhir::Value::string(service->allowedScopes));
+  out.set("fhir_base", fhir::Value::string(config.fhirBase()));
+  out.set("created", fhir::Value::boolean(patientCreated));
   return fhir::toPrettyJson(out);
 }
 

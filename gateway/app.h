@@ -1,8 +1,10 @@
-// Assembles the gateway from its parts: store, services, router, HTTP server. main() and the
-// seed command use it; it holds no logic of its own beyond wiring and the shutdown order.
+// Assembles the gateway from its parts: stores, services, router, HTTP server. main() and the
+// CLI commands use it; it holds no logic of its own beyond wiring, the demo seed and the
+// shutdown order.
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "core/clock.h"
 #include "core/status.h"
@@ -11,17 +13,34 @@
 
 namespace mes::store {
 class Repository;
+class ServiceStore;
+class AccountStore;
+}  // namespace mes::store
+namespace mes::oauth {
+class SigningKeyStore;
 }
 
 namespace mes::gateway {
 
+class AuthorizationServer;
+class PairingStore;
+class PortalAuth;
+
 class Gateway {
  public:
-  // Opens (and migrates) the store under config.dataDir; creates the directory if needed.
+  // Opens (and migrates) the store under config.dataDir, the signing keys (created at first
+  // start) and the outbox; creates the directory if needed.
   static Result<std::unique_ptr<Gateway>> open(const Config& config, Logger& logger);
   ~Gateway();
 
   store::Repository& repository();
+  store::ServiceStore& services();
+  store::AccountStore& accounts();
+  oauth::SigningKeyStore& signingKeys();
+  PairingStore& pairings();
+  PortalAuth& portal();
+  AuthorizationServer& authorizationServer();
+
   // Starts serving HTTP; returns once listening.
   Status serve();
   // Graceful stop: finish in-flight requests (up to the configured grace), close the store.
@@ -33,8 +52,13 @@ class Gateway {
   std::unique_ptr<Parts> parts_;
 };
 
-// Writes the demo patient (and nothing else yet) unless it exists; returns it as JSON text
-// describing what was seeded.
-Result<std::string> seedDemo(store::Repository& repository);
+// What seed-demo writes, unless already there: the demo patient (Patient/demo), a patient
+// account for it, and the demo service (a referenced public client allowed every MES scope,
+// redirect URI http://127.0.0.1:8765/callback). The account's password is random, chosen at the
+// first seed, and kept in <data-dir>/demo-credentials.json (0600) so later runs print it again.
+// Returns the JSON printed by the command.
+Result<std::string> seedDemo(Gateway& gateway, const Config& config);
+// The demo patient alone (the benchmark seeder writes it straight into a store).
+Status seedDemoPatient(store::Repository& repository, bool& created);
 
 }  // namespace mes::gateway

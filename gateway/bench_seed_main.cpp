@@ -218,7 +218,8 @@ int main(int argc, char** argv) {
   if (!opened) return fail("cannot open the store: " + describe(opened.error()));
   mes::store::SqliteRepository& repository = **opened;
 
-  auto demo = mes::gateway::seedDemo(repository);
+  bool demoCreated = false;
+  Status demo = mes::gateway::seedDemoPatient(repository, demoCreated);
   if (!demo) return fail("cannot write the demo patient: " + describe(demo.error()));
   if (repository.read("Patient", benchPatientId(1))) {
     return fail(options.dataDir + " was seeded already; use a new data directory");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gateway/app.h"
+#include "gateway/cli.h"
 #include "gateway/config.h"
 #include "gateway/log.h"
 
@@ -21,8 +22,10 @@ void printHelp() {
             << " - Mon espace santé gateway for referenced health apps (FHIR R4)\n\n"
                "Usage:\n"
                "  mes-gateway [serve] [options]   serve the FHIR API (default command)\n"
-               "  mes-gateway seed-demo [options] write the demo patient into the data directory\n"
-               "                                  and print it as JSON\n"
+               "  mes-gateway seed-demo [options] write the demo patient, its portal account and the\n"
+               "                                  demo service, and print them as JSON\n";
+  mes::gateway::printAdminHelp(std::cout);
+  std::cout <<
                "  mes-gateway --help | --version\n\n"
                "Options (flag / environment variable / config-file key, default):\n"
                "  --config FILE  (MES_CONFIG)  JSON config file; unknown keys are refused\n";
@@ -70,6 +73,12 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
+  if (command == "service" || command == "keys") {
+    mes::SystemClock adminClock;
+    mes::gateway::Logger adminLogger(adminClock, mes::gateway::LogLevel::kWarn);
+    return mes::gateway::runAdminCommand(command, args, environment(), adminLogger, std::cout,
+                                         std::cerr);
+  }
   if (command != "serve" && command != "seed-demo") {
     std::cerr << "mes-gateway: unknown command '" << command << "' (see --help)\n";
     return 2;
@@ -99,7 +108,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (command == "seed-demo") {
-    auto seeded = mes::gateway::seedDemo((*gateway)->repository());
+    auto seeded = mes::gateway::seedDemo(**gateway, *config);
     if (!seeded) {
       logger.error("seeding failed", {{"reason", seeded.error().problems.front().message},
                                       {"detail", seeded.error().detail}});

@@ -19,6 +19,14 @@ const char* interactionName(Interaction interaction) {
   return "unknown";
 }
 
+Status requirePermission(const RequestContext& context, const std::string& type,
+                         oauth::Permission permission) {
+  if (!context.scopes || context.scopes->permits(type, permission)) return Status::ok();
+  return Error::make(ErrorKind::kForbidden, "consent-missing",
+                     "Consent not given, access refused: this access does not allow " +
+                         oauth::permissionLetters(permission) + " on " + type + ".");
+}
+
 std::vector<std::string> splitPath(const std::string& path) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -90,6 +98,18 @@ http::Response Router::handle(http::Request& request) {
   } catch (const std::exception& e) {
     Error error = Error::internal(std::string("unhandled exception: ") + e.what());
     response = rendererFor(request.path)(error, context);
+  }
+  if (auditor_ != nullptr && context.interaction != Interaction::kPublic) {
+    Status audited = auditor_->audit(request, context, response);
+    if (!audited) {
+      logger_.error("audit failed; response withheld",
+                    {{"request_id", context.requestId}, {"detail", audited.error().detail}});
+      response = rendererFor(request.path)(
+          Error::make(ErrorKind::kUnavailable, "audit-unavailable",
+                      "The access could not be recorded in the audit trail; retry shortly."),
+          context);
+      response.headers.set("Retry-After", "1");
+    }
   }
   response.headers.set("X-Request-Id", context.requestId);
 

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "core/status.h"
 #include "gateway/http/message.h"
 #include "gateway/log.h"
+#include "oauth/scope.h"
 
 namespace mes::gateway {
 
@@ -38,11 +40,35 @@ struct RequestContext {
   std::string requestId;
   Interaction interaction = Interaction::kPublic;
   std::string resourceType;  // for FHIR routes
-  // Filled by the access policy once authentication exists (#3): the patient the caller may
-  // act for, and the writer identity recorded in meta.source. Empty = unrestricted (open mode).
+  // Filled by the access policy: the patient the caller may act for, and the writer identity
+  // recorded in meta.source (also what the not-author rule compares). Empty = unrestricted
+  // (the open policy of unit tests and tools).
   std::string patientId;
   std::string source;
+  // The app behind the request (empty when unauthenticated) and what its token grants.
+  std::string clientId;
+  std::string serviceName;
+  std::string pairingId;  // the Consent of the pairing the token belongs to
+  std::optional<oauth::ScopeSet> scopes;  // nullopt = unrestricted
   std::map<std::string, std::string> params;  // path parameters, e.g. {"id": "abc"}
+  // Set by handlers that know better than the route what they touched (e.g. "Observation/<id>"
+  // after a create); the audit trail records it.
+  std::string auditedResource;
+};
+
+// kForbidden "consent-missing" unless the context's scopes grant `permission` on `type`
+// (always ok when unrestricted).
+Status requirePermission(const RequestContext& context, const std::string& type,
+                         oauth::Permission permission);
+
+// Called once per routed request, after the handler (or the refusal), before the response is
+// sent: the audit trail. When it fails the response is replaced by the pipeline's 503 — nothing
+// is served untraced.
+class RequestAuditor {
+ public:
+  virtual ~RequestAuditor() = default;
+  virtual Status audit(const http::Request& request, const RequestContext& context,
+                       const http::Response& response) = 0;
 };
 
 // Decides whether a request may proceed; may fill RequestContext (patient, source).
@@ -78,6 +104,9 @@ class Router {
 
   http::Response handle(http::Request& request);
 
+  // Optional; must outlive the router.
+  void setAuditor(RequestAuditor* auditor) { auditor_ = auditor; }
+
  private:
   struct Route {
     std::string method;
@@ -95,6 +124,7 @@ class Router {
   std::vector<std::pair<std::string, ErrorRenderer>> prefixRenderers_;
   size_t maxBodyBytes_;
   std::vector<Route> routes_;
+  RequestAuditor* auditor_ = nullptr;
   RandomIdGenerator requestIds_;
 };
 
