@@ -1,0 +1,229 @@
+// The audit trail (issue #3 point 7, SPEC §1): one FHIR AuditEvent per /fhir interaction
+// (allowed or refused), per authorization-server event and per action of the patient in the
+// portal; the patient's "Activité" page reads it back.
+//
+// Promises:
+// - Append-only. Nothing here updates or deletes an AuditEvent; the SQLite store refuses it
+//   anyway (migration 3 triggers), whatever the code above it does.
+// - Durable before the caller answers: record() returns only once the event is committed in
+//   the repository, so a crash can never leave an access that was answered but not traced.
+// - Group commit: concurrent record() calls share one Repository::transaction. There is no
+//   background thread: the first caller that finds no commit in progress becomes the leader,
+//   writes everything queued (at most AuditTrailOptions::maxBatch events) in one transaction
+//   and wakes the others; whoever is still waiting then leads the next batch. A failed commit
+//   fails every record() of that batch (kUnavailable "audit-unavailable": answer 503, do not
+//   serve untraced data) and nothing of it is stored; the next batch starts afresh.
+//
+// AuditEvent shape (R4), compact since one is written for every request:
+//   type      rest: http://terminology.hl7.org/CodeSystem/audit-event-type|rest;
+//             otherwise urn:mes-gateway:audit-event-type|oauth or |portal
+//   subtype   rest: http://hl7.org/fhir/restful-interaction|<interaction>;
+//             otherwise urn:mes-gateway:audit-event-subtype|<subtype>
+//   action, recorded (instant, milliseconds), outcome ("0" success, "4" refusal, "8" when the
+//   HTTP status is 5xx), outcomeDesc (AuditRecord::outcomeText)
+//   agent     the service: who.identifier urn:mes-gateway:client-id|<client id>,
+//             who.display <service name>, altId <editor OID> (R4 has one identifier per
+//             Reference; altId is the agent's identifier in another identity system, which is
+//             what the OID is: the one meta.source carries and the national registry knows);
+//             requestor, except in the portal where the patient is the requestor agent
+//             (who.reference Patient/<id>) and the service, when there is one, a second agent.
+//             network {address, type "2"} on the requestor. An unauthenticated caller is an
+//             agent with no `who`.
+//   source    observer.display "MES Gateway", type security-source-type|4 (application server)
+//   entity    [0] the target: what.reference "Type/id" (what.type "Type" for a type-level
+//             interaction), query (base64 of the query string), detail "request-id",
+//             "http-status" and "outcome-code" (valueString);
+//             [1] the patient: what.reference Patient/<id>, role object-role|1 (Patient).
+// Indexed (gateway/resource_index.cpp): patient, date = recorded, tokens type, subtype,
+// outcome, agent (client id), references entity.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "connectors/store/repository.h"
+#include "core/clock.h"
+#include "core/status.h"
+#include "fhir/json/value.h"
+
+namespace mes::gateway {
+
+// AuditRecord::category.
+inline constexpr const char* kAuditRest = "rest";      // a /fhir interaction
+inline constexpr const char* kAuditOauth = "oauth";    // the authorization server
+inline constexpr const char* kAuditPortal = "portal";  // the patient's own actions in /portal
+
+// AuditRecord::subtype for oauth and portal events (rest uses the FHIR interaction codes:
+// read, vread, history-instance, search-type, create, update, delete, transaction).
+inline constexpr const char* kAuditPairingCreated = "pairing-created";
+inline constexpr const char* kAuditPairingUpdated = "pairing-updated";
+inline constexpr const char* kAuditPairingRevoked = "pairing-revoked";
+inline constexpr const char* kAuditPairingDenied = "pairing-denied";  // deny on the consent screen
+inline constexpr const char* kAuditTokenIssued = "token-issued";
+inline constexpr const char* kAuditTokenRefreshed = "token-refreshed";
+inline constexpr const char* kAuditTokenRefused = "token-refused";
+inline constexpr const char* kAuditTokenRevoked = "token-revoked";
+inline constexpr const char* kAuditLoginSucceeded = "login-succeeded";
+inline constexpr const char* kAuditLoginFailed = "login-failed";
+inline constexpr const char* kAuditLoginLocked = "login-locked";
+inline constexpr const char* kAuditLogout = "logout";
+
+// Code systems of the project.
+inline constexpr const char* kAuditTypeSystem = "urn:mes-gateway:audit-event-type";
+inline constexpr const char* kAuditSubtypeSystem = "urn:mes-gateway:audit-event-subtype";
+inline constexpr const char* kClientIdSystem = "urn:mes-gateway:client-id";
+// And FHIR's.
+inline constexpr const char* kAuditDicomTypeSystem =
+    "http://terminology.hl7.org/CodeSystem/audit-event-type";
+inline constexpr const char* kAuditOutcomeSystem = "http://hl7.org/fhir/audit-event-outcome";
+inline constexpr const char* kObjectRoleSystem = "http://terminology.hl7.org/CodeSystem/object-role";
+
+// One audited action. Every member has an initializer, so designated initializers may name
+// only the members they set (-Wmissing-field-initializers stays quiet).
+struct AuditRecord {
+  int64_t recordedMs = 0;       // when the action happened (the trail's clock when 0)
+  std::string category{};       // kAuditRest | kAuditOauth | kAuditPortal
+  std::string action{};         // FHIR AuditEvent.action: C R U D E
+  std::string subtype{};        // see above
+  bool success = true;
+  int httpStatus = 0;           // 0 when there is none
+  std::string outcomeCode{};    // our stable error code on refusal (e.g. consent-missing)
+  std::string outcomeText{};    // plain words, no secrets
+  std::string patientId{};      // may be empty (e.g. an unauthenticated refusal)
+  std::string clientId{};       // the service (OAuth client) when there is one
+  std::string serviceName{};    // display
+  std::string serviceOid{};     // editor OID (urn:oid:...)
+  std::string resource{};       // "Observation/123", or "Observation" for a type-level interaction
+  std::string query{};          // search query string as received (no tokens in it)
+  std::string sourceAddress{};  // remote IP
+  std::string requestId{};
+
+  bool operator==(const AuditRecord&) const = default;
+};
+
+// The AuditEvent for `record` (shape above), without id and meta. `record` is assumed valid
+// (see checkAuditRecord).
+fhir::Value auditEventResource(const AuditRecord& record);
+
+// Reads back what auditEventResource wrote: auditRecordFrom(auditEventResource(r)) == r.
+// kInternal when `event` is not such an AuditEvent.
+Result<AuditRecord> auditRecordFrom(const fhir::Value& event);
+
+// kInternal ("audit-record-invalid", the reason in detail) when the category is unknown, the
+// action is not one of C R U D E, the subtype is empty, or recordedMs is negative: these are
+// bugs of the caller, not of the client.
+Status checkAuditRecord(const AuditRecord& record);
+
+// A short plain-French sentence for the patient: "Tensio+ a lu vos mesures",
+// "Tensio+ a enregistré une mesure", "Accès refusé à Tensio+ : consentement absent",
+// "Vous avez autorisé Tensio+"...
+std::string describeFr(const AuditRecord& record);
+
+// One line of the patient's activity page.
+struct ActivityEntry {
+  std::string id;           // the AuditEvent's id
+  AuditRecord record;       // time, service, resource, outcome...
+  std::string description;  // describeFr(record)
+};
+
+struct ActivityPage {
+  std::vector<ActivityEntry> entries;  // newest first
+  bool hasMore = false;                // another page follows
+};
+
+struct AuditTrailOptions {
+  size_t maxBatch = 256;  // events per group commit, >= 1
+  // Size of the in-memory set of (client, patient) pairs known to have had a successful
+  // access (recordAccess). Cleared when full: a clear only costs store queries.
+  size_t maxKnownPairs = 100000;
+};
+
+// Counters for tests and /metrics.
+struct AuditTrailStats {
+  uint64_t commits = 0;        // successful group commits
+  uint64_t events = 0;         // events committed by them
+  uint64_t failedBatches = 0;  // group commits that failed
+};
+
+// The audit trail over a Repository. Thread-safe. The repository, clock and id generator must
+// outlive it; the id generator is used under the trail's own lock.
+class AuditTrail {
+ public:
+  AuditTrail(store::Repository& repository, const Clock& clock, IdGenerator& ids,
+             AuditTrailOptions options = {});
+  AuditTrail(const AuditTrail&) = delete;
+  AuditTrail& operator=(const AuditTrail&) = delete;
+
+  // Appends the event; returns once it is committed (group commit, see the top of this file).
+  // Errors: checkAuditRecord's; kUnavailable "audit-unavailable" when the commit failed (the
+  // store's error in detail). Must not be called from inside a Repository::transaction
+  // callback (the store refuses nested transactions): use recordIn() there.
+  Status record(AuditRecord record);
+  // Several events, committed together with whatever else is queued (in order, possibly over
+  // several batches when there are more than maxBatch). Ok when all were committed; otherwise
+  // the first error (events of batches that did commit stay: the trail is append-only).
+  Status recordBatch(std::vector<AuditRecord> records);
+  // record() for an access, and whether it was the first successful /fhir access of
+  // record.clientId to record.patientId's data (true at most once per pair in this process;
+  // false for refusals, non-rest events and records without patient or client). The lead sends
+  // the "first access by a service" notification on true. A pair is looked up in the store
+  // (hasSucceededBefore) only the first time this process sees it; when that lookup fails the
+  // event is still recorded and the answer is false (a notification missed rather than a
+  // request failed). Two gateway processes may both answer true for the same pair.
+  Result<bool> recordAccess(AuditRecord record);
+  // Appends the event inside the caller's transaction (a write and its audit commit together,
+  // DESIGN "A request, end to end" step 5). Durable when that transaction commits; a rollback
+  // takes it away, so record a refusal with record() afterwards.
+  Status recordIn(store::Transaction& tx, AuditRecord record);
+
+  // The patient's activity, newest first; `clientId` non-empty keeps one service's events.
+  // count 1..100, offset >= 0, else kInvalid "invalid-paging".
+  Result<ActivityPage> activity(const std::string& patientId, int count, int offset,
+                                const std::string& clientId = "");
+  // Whether a successful rest event of `clientId` for `patientId` is committed. One indexed
+  // lookup (agent token, patient), no cache.
+  Result<bool> hasSucceededBefore(const std::string& patientId, const std::string& clientId);
+
+  AuditTrailStats stats() const;
+  // Events waiting for a commit right now (metrics; tests use it to stage batches).
+  size_t queued() const;
+
+ private:
+  struct Pending {
+    store::WriteRequest request;
+    Status status;
+    bool done = false;
+  };
+  Result<store::WriteRequest> prepare(AuditRecord record);
+  Status submit(std::vector<Pending>& mine);
+  Status commit(const std::vector<Pending*>& batch);
+  std::string nextId();
+
+  store::Repository& repository_;
+  const Clock& clock_;
+  IdGenerator& ids_;
+  const AuditTrailOptions options_;
+
+  std::mutex idsMutex_;
+
+  mutable std::mutex mutex_;  // guards queue_, flushing_ and the Pending entries in queue_
+  std::condition_variable committed_;
+  std::deque<Pending*> queue_;
+  bool flushing_ = false;
+
+  std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> events_{0};
+  std::atomic<uint64_t> failedBatches_{0};
+
+  std::mutex knownMutex_;
+  std::unordered_set<std::string> knownPairs_;  // client '\x1f' patient
+};
+
+}  // namespace mes::gateway
