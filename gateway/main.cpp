@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/account_cli.h"
 #include "gateway/app.h"
 #include "gateway/cli.h"
 #include "gateway/config.h"
@@ -25,6 +26,7 @@ void printHelp() {
                "  mes-gateway seed-demo [options] write the demo patient, its portal account and the\n"
                "                                  demo service, and print them as JSON\n";
   mes::gateway::printAdminHelp(std::cout);
+  mes::gateway::printAccountHelp(std::cout);
   std::cout <<
                "  mes-gateway --help | --version\n\n"
                "Options (flag / environment variable / config-file key, default):\n"
@@ -72,6 +74,12 @@ int main(int argc, char** argv) {
       printHelp();
       return 0;
     }
+  }
+  if (command == "account") {
+    mes::SystemClock adminClock;
+    mes::gateway::Logger adminLogger(adminClock, mes::gateway::LogLevel::kWarn);
+    return mes::gateway::runAccountCommand(args, environment(), adminLogger, std::cin, std::cout,
+                                           std::cerr);
   }
   if (command == "service" || command == "keys") {
     mes::SystemClock adminClock;
