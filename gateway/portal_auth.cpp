@@ -19,7 +19,7 @@ struct PortalAuth::CurrentSession {
 namespace {
 
 constexpr std::string_view kDefaultNext = "/portal/";
-constexpr size_t kMaxNextBytes = 2048;
+constexpr size_t kMaxNextBytes = 4096;
 constexpr size_t kSessionIdBytes = 32;
 constexpr size_t kMaxCookieValueBytes = 128;
 
@@ -109,8 +109,6 @@ std::string safePortalPath(std::string_view next) {
   for (const std::string& segment : splitPath(std::string(path))) {
     if (segment == "." || segment == "..") return fallback;
   }
-  // A trailing "/." or "/.." is a dot segment too (splitPath keeps it as a segment, handled
-  // above); a scheme cannot appear: the path starts with "/portal".
   return std::string(next);
 }
 

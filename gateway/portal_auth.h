@@ -104,8 +104,10 @@ const char* loginEventName(LoginEvent::Kind kind);
 
 // `next` when it is a path of the portal that is safe to redirect to, otherwise "/portal/".
 // Accepted: "/portal" or a path starting with "/portal/", with an optional query string kept as
-// is; refused: "//" anywhere, a backslash, a control or non-ASCII byte, a scheme, a fragment,
-// dot segments ("/portal/../oauth"), percent-encoded dots or slashes, over 2048 bytes.
+// is. Refused anywhere: a backslash, a control, space or non-ASCII byte, a fragment, more than
+// 4096 bytes (an authorization request with a long state still fits). Refused in the path: "//",
+// dot segments ("/portal/../oauth"), percent-encoded dots, slashes and backslashes. A scheme or
+// host cannot appear, since the path must start with "/portal".
 std::string safePortalPath(std::string_view next);
 
 // The Set-Cookie value for a session id, and the one that removes the cookie (Max-Age=0).

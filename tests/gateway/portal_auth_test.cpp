@@ -258,9 +258,9 @@ BOOST_DATA_TEST_CASE(next_is_a_portal_path_or_the_portal_home,
   BOOST_TEST(mes::gateway::safePortalPath(c.given) == c.kept);
 }
 
-BOOST_AUTO_TEST_CASE(next_longer_than_2048_bytes_is_refused) {
-  BOOST_TEST(mes::gateway::safePortalPath("/portal/" + std::string(2041, 'a')) == "/portal/");
-  const std::string fits = "/portal/" + std::string(2000, 'a');
+BOOST_AUTO_TEST_CASE(next_longer_than_4096_bytes_is_refused) {
+  BOOST_TEST(mes::gateway::safePortalPath("/portal/" + std::string(4089, 'a')) == "/portal/");
+  const std::string fits = "/portal/" + std::string(4088, 'a');
   BOOST_TEST(mes::gateway::safePortalPath(fits) == fits);
 }
 
