@@ -48,6 +48,22 @@ Status noQueryExcept(const http::Request& request, std::initializer_list<const c
   return Status::ok();
 }
 
+// SPEC §1: a resource outside the caller's patient compartment does not exist for it (404, so
+// that existence is not leaked). The owner is the patient the store indexes the resource under;
+// a resource in no patient's compartment (a Device without patient) belongs to its writer.
+bool visibleTo(const store::ResourceRecord& record, const RequestContext& context) {
+  if (context.patientId.empty()) return true;
+  auto json = fhir::parseJson(record.content, fhir::ParseLimits{512, record.content.size() + 1});
+  if (!json) return false;
+  const std::string owner = indexRowsFor(record.type, record.id, *json).patient;
+  if (owner.empty()) return !context.source.empty() && record.source == context.source;
+  return owner == context.patientId;
+}
+
+Error notFound(const std::string& type, const std::string& id) {
+  return Error::make(ErrorKind::kNotFound, "not-found", type + "/" + id + " does not exist.");
+}
+
 http::Response withRecord(int status, const store::ResourceRecord& record) {
   http::Response r = fhirText(status, record.content);
   setVersionHeaders(r, record);
@@ -153,6 +169,15 @@ http::Response FhirApi::metadata(const http::Request& request, RequestContext&) 
 http::Response FhirApi::readResource(const http::Request& request, RequestContext& context) {
   if (Status s = noQueryExcept(request, {}); !s) return errorResponse(s.error());
   auto record = repository_.read(context.resourceType, context.params.at("id"));
+  if (!record && record.error().kind == ErrorKind::kGone && !context.patientId.empty()) {
+    // Deleted: whether it was the caller's decides between 410 and 404.
+    if (Status owned = checkOwner(context.resourceType, context.params.at("id"), context); !owned) {
+      return errorResponse(owned.error());
+    }
+  }
+  if (record && !visibleTo(*record, context)) {
+    return errorResponse(notFound(context.resourceType, context.params.at("id")));
+  }
   if (!record) {
     Error e = record.takeError();
     if (e.kind == ErrorKind::kNotFound || e.kind == ErrorKind::kGone) {
@@ -174,6 +199,9 @@ http::Response FhirApi::vreadResource(const http::Request& request, RequestConte
     return errorResponse(Error::make(ErrorKind::kNotFound, "not-found",
                                      "There is no version '" + vid + "'."));
   }
+  if (Status owned = checkOwner(context.resourceType, context.params.at("id"), context); !owned) {
+    return errorResponse(owned.error());
+  }
   auto record = repository_.vread(context.resourceType, context.params.at("id"), version);
   if (!record) return errorResponse(record.error());
   return withRecord(200, *record);
@@ -184,6 +212,15 @@ http::Response FhirApi::historyObservation(const http::Request& request, Request
   const std::string& id = context.params.at("id");
   auto versions = repository_.history("Observation", id);
   if (!versions) return errorResponse(versions.error());
+  if (!context.patientId.empty()) {
+    bool visible = false;
+    for (const auto& v : *versions) {
+      if (v.deleted) continue;
+      visible = visibleTo(v, context);
+      break;
+    }
+    if (!visible) return errorResponse(notFound("Observation", id));
+  }
   std::string body = R"({"resourceType":"Bundle","type":"history","total":)" +
                      std::to_string(versions->size()) + R"(,"link":[{"relation":"self","url":)" +
                      fhir::toJson(fhir::Value::string(fhirBase_ + "/Observation/" + id + "/_history")) +
@@ -366,6 +403,21 @@ http::Response FhirApi::searchObservation(const http::Request& request, RequestC
     if (json) return fhirJson(200, *json, true);
   }
   return fhirText(200, std::move(body));
+}
+
+Status FhirApi::checkOwner(const std::string& type, const std::string& id,
+                           const RequestContext& context) {
+  if (context.patientId.empty()) return Status::ok();
+  auto versions = repository_.history(type, id);
+  if (!versions) {
+    if (versions.error().kind == ErrorKind::kNotFound) return notFound(type, id);
+    return versions.takeError();
+  }
+  for (const auto& v : *versions) {  // newest first: the last content written decides
+    if (v.deleted) continue;
+    return visibleTo(v, context) ? Status::ok() : Status(notFound(type, id));
+  }
+  return notFound(type, id);
 }
 
 }  // namespace mes::gateway

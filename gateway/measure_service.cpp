@@ -102,6 +102,16 @@ fhir::Value reference(const std::string& target) {
   return r;
 }
 
+// SPEC §1: an app updates or deletes only what it wrote itself (meta.source of the current
+// version is its writer identity). Unrestricted contexts (tools, tests) may change anything.
+Status checkAuthor(const store::ResourceRecord& current, const RequestContext& context) {
+  if (context.source.empty() || current.source == context.source) return Status::ok();
+  return Error::make(ErrorKind::kForbidden, "not-author",
+                     current.type + "/" + current.id +
+                         " was written by another service (or by the gateway); only its author "
+                         "may change or delete it.");
+}
+
 }  // namespace
 
 struct MeasureService::Prepared {
@@ -265,6 +275,7 @@ Result<store::ResourceRecord> MeasureService::update(const std::string& id, fhir
     if (!context.patientId.empty() && patientOf(*old) != context.patientId) {
       return Error::make(ErrorKind::kNotFound, "not-found", "Observation/" + id + " does not exist.");
     }
+    MES_RETURN_IF_ERROR(checkAuthor(*current, context));
     if (patientOf(*old) != prepared->measure.patientId) {
       return unprocessable("subject-change",
                            "A measure cannot be moved to another patient; the subject must stay "
@@ -317,6 +328,7 @@ Result<store::ResourceRecord> MeasureService::remove(const std::string& id,
                            "weight or height it comes from instead.",
                            "Observation.code");
     }
+    MES_RETURN_IF_ERROR(checkAuthor(*current, context));
     auto removed = tx.remove("Observation", id, ifMatch);
     if (!removed) return removed.takeError();
     result = *removed;
@@ -554,6 +566,10 @@ Result<fhir::Value> MeasureService::transaction(const fhir::Value& bundle,
     return Error::make(ErrorKind::kUnprocessable, "transaction-observation-missing",
                        "The transaction has no Observation entry.", "Bundle.entry");
   }
+  // Each entry needs its own letter (SPEC §1); the Device's conditional create is part of the
+  // create (the search it implies stays within what the app writes for this patient).
+  MES_RETURN_IF_ERROR(requirePermission(context, "Observation", oauth::kCreate));
+  if (deviceEntry) MES_RETURN_IF_ERROR(requirePermission(context, "Device", oauth::kCreate));
 
   // Device: validate, and read its conditional-create criterion (identifier=<system>|<value>).
   std::optional<store::SearchQuery> deviceCondition;

@@ -15,7 +15,7 @@ int64_t observationCount(HttpClient& c) {
 BOOST_AUTO_TEST_SUITE(bad_input)
 
 BOOST_AUTO_TEST_CASE(malformed_json) {
-  auto c = sharedGateway().client();
+  auto c = appClient();
   const int64_t before = observationCount(c);
   auto r = c.post("/fhir/Observation", R"({"resourceType":"Observation", "status": })");
   BOOST_TEST(r.status == 400);
@@ -26,7 +26,7 @@ BOOST_AUTO_TEST_CASE(malformed_json) {
 }
 
 BOOST_AUTO_TEST_CASE(wrong_json_types) {
-  auto c = sharedGateway().client();
+  auto c = appClient();
   std::string body = weight("70");
   body.replace(body.find("\"status\":\"final\""), 16, "\"status\":5");
   auto r = c.post("/fhir/Observation", body);
@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(wrong_json_types) {
 }
 
 BOOST_AUTO_TEST_CASE(body_over_the_limit_is_413) {
-  auto c = sharedGateway().client();
+  auto c = appClient();
   std::string huge = weight("70");
   huge.insert(huge.size() - 1, ",\"note\":[{\"text\":\"" + std::string(2 << 20, 'x') + "\"}]");
   auto r = c.post("/fhir/Observation", huge);
@@ -61,7 +61,7 @@ BOOST_AUTO_TEST_CASE(body_over_the_limit_is_413) {
 }
 
 BOOST_AUTO_TEST_CASE(nesting_deeper_than_the_limit) {
-  auto c = sharedGateway().client();
+  auto c = appClient();
   std::string deep = weight("70");
   deep.insert(deep.size() - 1, ",\"extension\":" + std::string(100, '[') + std::string(100, ']'));
   auto r = c.post("/fhir/Observation", deep);
@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_CASE(nesting_deeper_than_the_limit) {
 }
 
 BOOST_AUTO_TEST_CASE(resource_type_mismatch_and_media_types) {
-  auto c = sharedGateway().client();
+  auto c = appClient();
   auto mismatch = c.post("/fhir/Observation", R"({"resourceType":"Patient"})");
   BOOST_TEST(mismatch.status == 400);
   BOOST_TEST(outcomeCode(mismatch) == "resource-type-mismatch");
@@ -86,7 +86,7 @@ BOOST_AUTO_TEST_CASE(resource_type_mismatch_and_media_types) {
 }
 
 BOOST_AUTO_TEST_CASE(unknown_endpoints_and_methods) {
-  auto c = sharedGateway().client();
+  auto c = appClient();
   auto r = c.get("/fhir/Condition");
   BOOST_TEST(r.status == 404);
   BOOST_TEST(outcomeCode(r) == "unknown-endpoint");

@@ -42,8 +42,8 @@ BOOST_AUTO_TEST_CASE(restart_reads_back_the_same_versions) {
   GatewayOptions options;
   options.dataDir = dir.string();
   GatewayProcess gw(options);
-  seedDemo(dir.string());
-  auto c = gw.client();
+  const std::string token = pairMeasuresApp(gw);
+  auto c = appClient(gw, token);
   auto created = c.post("/fhir/Observation", weight("70.50"));
   BOOST_REQUIRE(created.status == 201);
   const std::string id = idOf(created);
@@ -55,7 +55,7 @@ BOOST_AUTO_TEST_CASE(restart_reads_back_the_same_versions) {
   BOOST_TEST(gw.stop() == 0);
   BOOST_TEST(gw.log().find("\"msg\":\"store closed\"") != std::string::npos);
   gw.start();
-  auto c2 = gw.client();
+  auto c2 = appClient(gw, token);  // keys, pairing and grant survive the restart
   auto v2 = c2.get("/fhir/Observation/" + id);
   BOOST_TEST(v2.status == 200);
   BOOST_TEST(v2.header("ETag") == "W/\"2\"");
@@ -66,8 +66,8 @@ BOOST_AUTO_TEST_CASE(restart_reads_back_the_same_versions) {
 
 BOOST_AUTO_TEST_CASE(kill_9_loses_no_acknowledged_write) {
   GatewayProcess gw;
-  seedDemo(gw.dataDir());
-  auto c = gw.client();
+  const std::string token = pairMeasuresApp(gw);
+  auto c = appClient(gw, token);
   std::vector<std::string> ids;
   for (int i = 0; i < 20; ++i) {
     auto r = c.post("/fhir/Observation",
@@ -78,13 +78,13 @@ BOOST_AUTO_TEST_CASE(kill_9_loses_no_acknowledged_write) {
   }
   gw.kill9();
   gw.start();
-  auto c2 = gw.client();
+  auto c2 = appClient(gw, token);
   for (const auto& id : ids) BOOST_TEST(c2.get("/fhir/Observation/" + id).status == 200);
 }
 
 BOOST_AUTO_TEST_CASE(sigterm_finishes_in_flight_requests) {
   GatewayProcess gw;
-  seedDemo(gw.dataDir());
+  const std::string token = pairMeasuresApp(gw);
   const std::string body = weight("66.6");
   // Open a request and send only half of its body.
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -95,6 +95,7 @@ BOOST_AUTO_TEST_CASE(sigterm_finishes_in_flight_requests) {
   BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
   const std::string head = "POST /fhir/Observation HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                            "Content-Type: application/fhir+json\r\nConnection: close\r\n"
+                           "Authorization: Bearer " + token + "\r\n"
                            "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   const std::string firstHalf = head + body.substr(0, body.size() / 2);
   BOOST_REQUIRE(::send(fd, firstHalf.data(), firstHalf.size(), 0) == static_cast<ssize_t>(firstHalf.size()));
@@ -120,7 +121,7 @@ BOOST_AUTO_TEST_CASE(sigterm_finishes_in_flight_requests) {
   auto idStart = response.find(location);
   BOOST_REQUIRE(idStart != std::string::npos);
   const std::string id = response.substr(idStart + location.size(), 32);
-  BOOST_TEST(gw.client().get("/fhir/Observation/" + id).status == 200);
+  BOOST_TEST(appClient(gw, token).get("/fhir/Observation/" + id).status == 200);
 }
 
 BOOST_AUTO_TEST_CASE(log_lines_are_json_with_the_request_id) {

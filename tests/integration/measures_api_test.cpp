@@ -9,7 +9,7 @@ using mes::fhir::Value;
 BOOST_AUTO_TEST_SUITE(measures_api)
 
 BOOST_AUTO_TEST_CASE(metadata_lists_what_is_implemented) {
-  auto r = sharedGateway().client().get("/fhir/metadata");
+  auto r = appClient().get("/fhir/metadata");
   BOOST_TEST(r.status == 200);
   BOOST_TEST(r.header("Content-Type").find("application/fhir+json") != std::string::npos);
   Value cs = json(r);
@@ -33,17 +33,19 @@ BOOST_AUTO_TEST_CASE(healthz_and_patient_read) {
   auto& gw = sharedGateway();
   BOOST_TEST(gw.client().get("/healthz").status == 200);
   BOOST_TEST(gw.client().get("/readyz").status == 200);
-  auto p = gw.client().get("/fhir/Patient/demo");
-  BOOST_TEST(p.status == 200);
-  BOOST_TEST(*json(p).findString("resourceType") == "Patient");
-  BOOST_TEST(p.header("ETag") == "W/\"1\"");
-  auto missing = gw.client().get("/fhir/Patient/nobody");
-  BOOST_TEST(missing.status == 404);
-  BOOST_TEST(outcomeCode(missing) == "not-found");
+  // No MES API family grants patient/Patient.r: the app learns who the patient is from the
+  // token response (patient) and the ID token, not by reading the Patient resource. The scope
+  // is checked before existence, so an unknown id tells nothing either.
+  auto p = appClient().get("/fhir/Patient/demo");
+  BOOST_TEST(p.status == 403);
+  BOOST_TEST(outcomeCode(p) == "consent-missing");
+  auto missing = appClient().get("/fhir/Patient/nobody");
+  BOOST_TEST(missing.status == 403);
+  BOOST_TEST(outcomeCode(missing) == "consent-missing");
 }
 
 BOOST_AUTO_TEST_CASE(create_read_update_delete_with_versions) {
-  auto c = sharedGateway().client();
+  auto c = appClient();
   auto created = c.post("/fhir/Observation", weight("70.50"));
   BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
   const std::string id = idOf(created);
@@ -104,16 +106,19 @@ BOOST_AUTO_TEST_CASE(create_read_update_delete_with_versions) {
 }
 
 BOOST_AUTO_TEST_CASE(meta_source_is_not_the_clients_to_set) {
-  auto c = sharedGateway().client();
+  auto c = appClient();
   std::string body = weight("72");
   body.replace(body.find("\"meta\":{"), 8, "\"meta\":{\"source\":\"urn:oid:1.2.3.999\",");
   auto created = c.post("/fhir/Observation", body);
   BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
-  BOOST_TEST(json(created).find("meta")->find("source") == nullptr);
+  // The gateway writes the service's identity: its editor OID, then #client_id.
+  const std::string* source = json(created).find("meta")->findString("source");
+  BOOST_REQUIRE(source != nullptr);
+  BOOST_TEST(*source == "urn:oid:1.2.250.1.999.1#demo-app");
 }
 
 BOOST_AUTO_TEST_CASE(update_rules) {
-  auto c = sharedGateway().client();
+  auto c = appClient();
   auto created = c.post("/fhir/Observation", weight("80"));
   const std::string id = idOf(created);
   // The id in the body must match the URL.
@@ -134,7 +139,7 @@ BOOST_AUTO_TEST_CASE(update_rules) {
 }
 
 BOOST_AUTO_TEST_CASE(if_none_exist_makes_uploads_idempotent) {
-  auto c = sharedGateway().client();
+  auto c = appClient();
   const std::string extra =
       R"("identifier":[{"system":"urn:oid:1.2.3.4","value":"upload-42"}],)";
   const std::string body = weight("64.2", "2024-06-01T07:00:00Z", extra);
@@ -162,7 +167,7 @@ BOOST_AUTO_TEST_CASE(if_none_exist_makes_uploads_idempotent) {
 BOOST_AUTO_TEST_CASE(search_last_measure_paging_and_dates) {
   // A patient of its own, so that other tests' measures do not count.
   auto& gw = sharedGateway();
-  auto c = gw.client();
+  auto c = appClient();
   const std::string code = "8867-4";
   const char* days[] = {"2023-01-10", "2023-02-10", "2023-03-10", "2023-04-10", "2023-05-10"};
   std::vector<std::string> ids;
@@ -216,7 +221,7 @@ BOOST_AUTO_TEST_CASE(search_last_measure_paging_and_dates) {
 }
 
 BOOST_AUTO_TEST_CASE(search_refusals_name_the_problem) {
-  auto c = sharedGateway().client();
+  auto c = appClient();
   auto big = c.get("/fhir/Observation?patient=demo&_count=101");
   BOOST_TEST(big.status == 400);
   BOOST_TEST(outcomeText(big).find("Maximum page size allowed is 100") != std::string::npos);
@@ -233,7 +238,7 @@ BOOST_AUTO_TEST_CASE(search_refusals_name_the_problem) {
 }
 
 BOOST_AUTO_TEST_CASE(bmi_is_derived_by_the_gateway_and_refused_from_apps) {
-  auto c = sharedGateway().client();
+  auto c = appClient();
   // A patient-independent check: count BMIs before and after.
   auto count = [&] {
     auto r = c.get("/fhir/Observation?patient=demo&code=39156-5&_count=0");
@@ -291,7 +296,7 @@ BOOST_AUTO_TEST_CASE(bmi_is_derived_by_the_gateway_and_refused_from_apps) {
 }
 
 BOOST_AUTO_TEST_CASE(profile_errors_are_422_with_locations) {
-  auto c = sharedGateway().client();
+  auto c = appClient();
   auto pounds = c.post("/fhir/Observation",
                        quantityMeasure("mes-observation-bodyweight", "29463-7", "154", "[lb_av]"));
   BOOST_TEST(pounds.status == 422);
@@ -304,8 +309,9 @@ BOOST_AUTO_TEST_CASE(profile_errors_are_422_with_locations) {
   auto unknownPatient = c.post("/fhir/Observation",
                                quantityMeasure("mes-observation-heartrate", "8867-4", "60", "/min",
                                                "2024-05-03T08:00:00Z", "nobody"));
-  BOOST_TEST(unknownPatient.status == 422);
-  BOOST_TEST(outcomeCode(unknownPatient) == "subject-unknown");
+  // Another subject than the paired patient is refused before anything else (SPEC §1).
+  BOOST_TEST(unknownPatient.status == 403);
+  BOOST_TEST(outcomeCode(unknownPatient) == "patient-mismatch");
   BOOST_TEST(outcomeText(unknownPatient).find("Observation.subject") != std::string::npos);
 }
 

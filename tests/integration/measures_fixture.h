@@ -8,6 +8,7 @@
 
 #include "fhir/json/json.h"
 #include "integration/support/gateway_process.h"
+#include "integration/support/pairing.h"
 
 namespace mes::itest {
 
@@ -21,14 +22,51 @@ inline void seedDemo(const std::string& dataDir) {
   BOOST_REQUIRE_EQUAL(std::system(command.c_str()), 0);
 }
 
-// A gateway shared by the tests of one file: started on first use, demo data seeded.
-inline GatewayProcess& sharedGateway() {
-  static std::unique_ptr<GatewayProcess> gateway = [] {
-    auto gw = std::make_unique<GatewayProcess>();
-    seedDemo(gw->dataDir());
-    return gw;
+// Tokens of the shared gateway live an hour: a sanitized run of a test file stays well within.
+inline GatewayOptions longTokens() {
+  GatewayOptions options;
+  options.extraArgs = {"--oauth-access-token-seconds", "3600"};
+  return options;
+}
+
+// Seeds the demo data and pairs the demo app with every Measures scope; returns its access
+// token. The pairing is stored in the data dir: the token stays good across restarts.
+inline std::string pairMeasuresApp(GatewayProcess& gw) {
+  DemoSeed seed = seedDemoData(gw.dataDir());
+  return pairDemo(gw, seed).accessToken;
+}
+
+struct SharedGateway {
+  std::unique_ptr<GatewayProcess> process;
+  std::string accessToken;
+};
+
+inline SharedGateway& shared() {
+  static SharedGateway instance = [] {
+    SharedGateway s;
+    s.process = std::make_unique<GatewayProcess>(longTokens());
+    s.accessToken = pairMeasuresApp(*s.process);
+    return s;
   }();
-  return *gateway;
+  return instance;
+}
+
+// A gateway shared by the tests of one file: started on first use, demo data seeded, the demo
+// app paired.
+inline GatewayProcess& sharedGateway() { return *shared().process; }
+
+// A client of the shared gateway that sends the paired demo app's token with every request.
+inline HttpClient appClient() {
+  HttpClient c = sharedGateway().client();
+  c.setDefaultHeaders(bearer(shared().accessToken));
+  return c;
+}
+
+// The same for any gateway and token.
+inline HttpClient appClient(GatewayProcess& gw, const std::string& token) {
+  HttpClient c = gw.client();
+  c.setDefaultHeaders(bearer(token));
+  return c;
 }
 
 // A simple quantity measure of the demo patient.

@@ -80,9 +80,9 @@ std::string formField(const std::string& html, const std::string& name) {
 }
 
 // A browser: one cookie jar for mes_portal, the forms it was last shown.
-class Browser {
+class PortalBrowser {
  public:
-  explicit Browser(GatewayProcess& gw) : client_(gw.client()) {}
+  explicit PortalBrowser(GatewayProcess& gw) : client_(gw.client()) {}
 
   HttpResponse get(const std::string& target) { return keep(client_.get(target, cookieHeader())); }
   HttpResponse post(const std::string& target,
@@ -188,7 +188,7 @@ BOOST_AUTO_TEST_CASE(the_login_page_sets_an_http_only_same_site_session_cookie) 
 BOOST_AUTO_TEST_CASE(a_login_post_without_the_csrf_token_is_403_and_sends_no_code) {
   auto& gw = portalGateway();
   const auto before = outboxFiles(gw.dataDir());
-  Browser browser(gw);
+  PortalBrowser browser(gw);
   HttpResponse page = browser.get("/portal/login");
   BOOST_REQUIRE_EQUAL(page.status, 200);
   HttpResponse noToken = browser.post("/portal/login", {{"login", kLogin}, {"password", kPassword}});
@@ -199,7 +199,7 @@ BOOST_AUTO_TEST_CASE(a_login_post_without_the_csrf_token_is_403_and_sends_no_cod
                         {"password", kPassword}});
   BOOST_TEST(wrongToken.status == 403);
   // The token of a session is no use without that session's cookie (a cross-site form).
-  Browser other(gw);
+  PortalBrowser other(gw);
   HttpResponse foreign = other.post(
       "/portal/login", {{"csrf", formField(page.body, "csrf")}, {"login", kLogin},
                         {"password", kPassword}});
@@ -209,7 +209,7 @@ BOOST_AUTO_TEST_CASE(a_login_post_without_the_csrf_token_is_403_and_sends_no_cod
 
 BOOST_AUTO_TEST_CASE(a_wrong_password_and_an_unknown_login_get_the_same_401) {
   auto& gw = portalGateway();
-  Browser browser(gw);
+  PortalBrowser browser(gw);
   HttpResponse wrong = browser.submitPassword(kLogin, "not-the-password");
   HttpResponse unknown = browser.submitPassword("nobody@example.fr", kPassword);
   for (const HttpResponse* r : {&wrong, &unknown}) {
@@ -221,7 +221,7 @@ BOOST_AUTO_TEST_CASE(a_wrong_password_and_an_unknown_login_get_the_same_401) {
 
 BOOST_AUTO_TEST_CASE(password_then_the_code_from_the_outbox_authenticates_and_returns_to_next) {
   auto& gw = portalGateway();
-  Browser browser(gw);
+  PortalBrowser browser(gw);
   const std::string next = "/portal/consent?response_type=code&client_id=demo-app&scope=openid%20"
                            "patient%2FObservation.rs&state=abc";
   const auto before = outboxFiles(gw.dataDir());
@@ -249,7 +249,7 @@ BOOST_AUTO_TEST_CASE(password_then_the_code_from_the_outbox_authenticates_and_re
   HttpResponse home = browser.get("/portal/");
   BOOST_TEST(home.status == 200);
   // The cookie of the password step is dead: that browser is shown the login form again.
-  Browser stale(gw);
+  PortalBrowser stale(gw);
   stale.cookie = pendingCookie;
   BOOST_TEST(stale.get("/portal/otp").status == 303);
   BOOST_TEST(stale.get("/portal/login").status == 200);
@@ -257,7 +257,7 @@ BOOST_AUTO_TEST_CASE(password_then_the_code_from_the_outbox_authenticates_and_re
 
 BOOST_AUTO_TEST_CASE(five_wrong_codes_send_the_patient_back_to_the_login_form) {
   auto& gw = portalGateway();
-  Browser browser(gw);
+  PortalBrowser browser(gw);
   const auto before = outboxFiles(gw.dataDir());
   BOOST_REQUIRE_EQUAL(browser.submitPassword(kLogin, kPassword).status, 303);
   const std::string code = newLoginCode(gw.dataDir(), before);
@@ -281,7 +281,7 @@ BOOST_AUTO_TEST_CASE(brute_force_locks_the_account_even_for_the_right_password) 
   const std::string login = "brute.force@example.fr";
   const std::string password = "le-bon-mot-de-passe";
   BOOST_REQUIRE_EQUAL(addAccount(gw.dataDir(), login, password), 0);
-  Browser attacker(gw);
+  PortalBrowser attacker(gw);
   constexpr int kMaxFailures = 5;  // config default portal.max_login_failures
   for (int i = 1; i < kMaxFailures; ++i) {
     BOOST_TEST(attacker.submitPassword(login, "guess-" + std::to_string(i)).status == 401);
@@ -293,7 +293,7 @@ BOOST_AUTO_TEST_CASE(brute_force_locks_the_account_even_for_the_right_password) 
   // The (N+1)th attempt, with the right password, from a fresh browser: still refused, and no
   // code is sent.
   const auto before = outboxFiles(gw.dataDir());
-  Browser patient(gw);
+  PortalBrowser patient(gw);
   HttpResponse refused = patient.submitPassword(login, password);
   BOOST_TEST(refused.status == 429);
   const int retryAfter = std::stoi(refused.header("Retry-After"));
@@ -311,7 +311,7 @@ BOOST_AUTO_TEST_CASE(open_redirect_attempts_in_next_end_at_the_portal_home) {
   const char* attempts[] = {"https://evil.example", "//evil.example", "/\\evil.example",
                             "/portal/../oauth/token", "/portal/%2e%2e/oauth", "javascript:alert(1)",
                             "/portal//evil.example"};
-  Browser browser(gw);
+  PortalBrowser browser(gw);
   for (const char* next : attempts) {
     HttpResponse page = browser.get(std::string("/portal/login?next=") + urlEncode(next));
     BOOST_TEST(page.status == 200);
@@ -337,7 +337,7 @@ BOOST_AUTO_TEST_CASE(open_redirect_attempts_in_next_end_at_the_portal_home) {
 
 BOOST_AUTO_TEST_CASE(logout_needs_the_csrf_token_and_clears_the_cookie) {
   auto& gw = portalGateway();
-  Browser browser(gw);
+  PortalBrowser browser(gw);
   const auto before = outboxFiles(gw.dataDir());
   BOOST_REQUIRE_EQUAL(browser.submitPassword(kLogin, kPassword).status, 303);
   BOOST_REQUIRE_EQUAL(browser.submitCode(newLoginCode(gw.dataDir(), before)).status, 303);
@@ -350,7 +350,7 @@ BOOST_AUTO_TEST_CASE(logout_needs_the_csrf_token_and_clears_the_cookie) {
   BOOST_TEST(out.status == 303);
   BOOST_TEST(out.header("Location") == base(gw) + "/portal/login");
   BOOST_TEST(out.header("Set-Cookie").find("Max-Age=0") != std::string::npos);
-  Browser replay(gw);
+  PortalBrowser replay(gw);
   replay.cookie = loggedIn;
   BOOST_TEST(replay.get("/portal/login").status == 200);  // not authenticated any more
 }

@@ -41,7 +41,7 @@ std::string location(const Value& response, size_t entry) {
 BOOST_AUTO_TEST_SUITE(transaction)
 
 BOOST_AUTO_TEST_CASE(conditional_device_create_and_include) {
-  auto c = sharedGateway().client();
+  auto c = appClient();
   auto first = c.post("/fhir", bundle("SN-0001", pulseWithDevice("61")));
   BOOST_REQUIRE_MESSAGE(first.status == 200, first.body);
   Value r1 = json(first);
@@ -82,7 +82,7 @@ BOOST_AUTO_TEST_CASE(conditional_device_create_and_include) {
 }
 
 BOOST_AUTO_TEST_CASE(a_failing_transaction_leaves_nothing_behind) {
-  auto c = sharedGateway().client();
+  auto c = appClient();
   // Validation failure: the Observation's unit is wrong.
   std::string wrongUnit = pulseWithDevice("61");
   wrongUnit.replace(wrongUnit.find("\"code\":\"/min\""), 13, "\"code\":\"bpm\"");
@@ -90,10 +90,10 @@ BOOST_AUTO_TEST_CASE(a_failing_transaction_leaves_nothing_behind) {
   BOOST_TEST(invalid.status == 422);
   BOOST_TEST(outcomeText(invalid).find("Bundle.entry[1].resource") != std::string::npos,
              outcomeText(invalid));
-  // Failure inside the store transaction, after the Device was written: unknown patient.
+  // Another patient than the paired one: refused as a whole.
   auto unknown = c.post("/fhir", bundle("SN-ROLLBACK", pulseWithDevice("61", "nobody")));
-  BOOST_TEST(unknown.status == 422);
-  BOOST_TEST(outcomeCode(unknown) == "subject-unknown");
+  BOOST_TEST(unknown.status == 403);
+  BOOST_TEST(outcomeCode(unknown) == "patient-mismatch");
   // Neither attempt left a Device: the next one creates it.
   auto ok = c.post("/fhir", bundle("SN-ROLLBACK", pulseWithDevice("61")));
   BOOST_REQUIRE_MESSAGE(ok.status == 200, ok.body);
@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(a_failing_transaction_leaves_nothing_behind) {
 }
 
 BOOST_AUTO_TEST_CASE(bundle_shape_errors) {
-  auto c = sharedGateway().client();
+  auto c = appClient();
   auto batch = c.post("/fhir", R"({"resourceType":"Bundle","type":"batch","entry":[]})");
   BOOST_TEST(batch.status == 400);
   BOOST_TEST(outcomeCode(batch) == "bundle-type-unsupported");

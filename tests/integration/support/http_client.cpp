@@ -442,6 +442,9 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
   for (const auto& [name, value] : headers) {
     bytes.append(name).append(": ").append(value).append("\r\n");
   }
+  for (const auto& [name, value] : defaults_) {
+    if (!hasHeader(headers, name)) bytes.append(name).append(": ").append(value).append("\r\n");
+  }
   const bool bodyMethod = method == "POST" || method == "PUT" || method == "PATCH";
   if ((!body.empty() || bodyMethod) && !hasHeader(headers, "Content-Length") &&
       !hasHeader(headers, "Transfer-Encoding")) {

@@ -72,12 +72,17 @@ class HttpClient {
   const std::string& host() const { return host_; }
   uint16_t port() const { return port_; }
 
+  // Headers sent with every request unless the call passes one of the same name (e.g. the
+  // Authorization of a paired app).
+  void setDefaultHeaders(HeaderList headers) { defaults_ = std::move(headers); }
+
  private:
   HttpResponse exchange(std::string_view label, std::string_view bytes, bool headRequest);
 
   std::string host_;
   uint16_t port_;
   int timeoutMs_ = kDefaultTimeoutMs;
+  HeaderList defaults_;
 };
 
 // Percent-encodes a query or path value: every byte except RFC 3986 unreserved characters
