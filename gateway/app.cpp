@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "connectors/outbox/file_outbox.h"
 #include "connectors/sqlite/sqlite_account_store.h"
@@ -235,25 +236,18 @@ constexpr const char* kDemoRedirectUri = "http://127.0.0.1:8765/callback";
 
 }  // namespace
 
-Status seedDemoPatient(store::Repository& repository, bool& created) {
-  static const char* kPatient = R"({
-    "resourceType": "Patient",
-    "identifier": [{
-      "use": "official",
-      "type": {"coding": [{"system": "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203", "code": "INS-NIR"}]},
-      "system": "urn:oid:1.2.250.1.213.1.4.8",
-      "value": "248092A01234567"
-    }],
-    "name": [{"use": "official", "family": "Martin", "given": ["Camille"]}],
-    "gender": "female",
-    "birthDate": "1984-09-12"
-  })";
-  const std::string id = kDemoPatientId;
+namespace {
+
+constexpr const char* kOtherPatientId = "demo-2";
+constexpr const char* kOtherLogin = "dominique.bernard@demo.invalid";
+
+Status seedPatient(store::Repository& repository, const std::string& id, const char* json,
+                   bool& created) {
   auto existing = repository.read("Patient", id);
   created = false;
   if (existing) return Status::ok();
   if (existing.error().kind != ErrorKind::kNotFound) return existing.takeError();
-  auto patient = fhir::parseJson(kPatient);
+  auto patient = fhir::parseJson(json);
   if (!patient) return patient.takeError();
   store::WriteRequest request;
   request.type = "Patient";
@@ -269,17 +263,53 @@ Status seedDemoPatient(store::Repository& repository, bool& created) {
   return Status::ok();
 }
 
+}  // namespace
+
+Status seedDemoPatient(store::Repository& repository, bool& created) {
+  static const char* kPatient = R"({
+    "resourceType": "Patient",
+    "identifier": [{
+      "use": "official",
+      "type": {"coding": [{"system": "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203", "code": "INS-NIR"}]},
+      "system": "urn:oid:1.2.250.1.213.1.4.8",
+      "value": "248092A01234567"
+    }],
+    "name": [{"use": "official", "family": "Martin", "given": ["Camille"]}],
+    "gender": "female",
+    "birthDate": "1984-09-12"
+  })";
+  return seedPatient(repository, kDemoPatientId, kPatient, created);
+}
+
+// A second patient, so that isolation between patients can be seen (and tested).
+Status seedOtherDemoPatient(store::Repository& repository) {
+  static const char* kPatient = R"({
+    "resourceType": "Patient",
+    "identifier": [{
+      "use": "official",
+      "type": {"coding": [{"system": "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203", "code": "INS-NIR"}]},
+      "system": "urn:oid:1.2.250.1.213.1.4.8",
+      "value": "171077512345678"
+    }],
+    "name": [{"use": "official", "family": "Bernard", "given": ["Dominique"]}],
+    "gender": "male",
+    "birthDate": "1971-07-21"
+  })";
+  bool created = false;
+  return seedPatient(repository, kOtherPatientId, kPatient, created);
+}
+
 namespace {
 
 // The demo password, kept beside the data so that `seed-demo` can print it on every run.
-Result<std::string> demoPassword(const std::filesystem::path& file, bool& fresh) {
+Result<std::string> demoPassword(const std::filesystem::path& file, const char* key, bool& fresh) {
   fresh = false;
   if (std::filesystem::exists(file)) {
     std::ifstream in(file);
     std::stringstream text;
     text << in.rdbuf();
     auto json = fhir::parseJson(text.str());
-    const std::string* password = json ? json->findString("password") : nullptr;
+    const std::string* password = json ? json->findString(key) : nullptr;
     if (password != nullptr && !password->empty()) return *password;
   }
   auto token = oauth::randomToken(16);
@@ -308,21 +338,33 @@ Result<std::string> seedDemo(Gateway& gateway, const Config& config) {
   bool patientCreated = false;
   MES_RETURN_IF_ERROR(seedDemoPatient(gateway.repository(), patientCreated));
 
+  MES_RETURN_IF_ERROR(seedOtherDemoPatient(gateway.repository()));
+
   const std::filesystem::path credentials =
       std::filesystem::path(config.dataDir) / "demo-credentials.json";
   bool freshPassword = false;
-  auto password = demoPassword(credentials, freshPassword);
+  bool freshOther = false;
+  auto password = demoPassword(credentials, "password", freshPassword);
   if (!password) return password.takeError();
-  auto account = gateway.accounts().accountByLogin(kDemoLogin);
-  if (!account) {
+  auto otherPassword = demoPassword(credentials, "other_password", freshOther);
+  if (!otherPassword) return otherPassword.takeError();
+  for (const auto& [login, secret, patient] :
+       {std::tuple{kDemoLogin, *password, kDemoPatientId},
+        std::tuple{kOtherLogin, *otherPassword, kOtherPatientId}}) {
+    auto account = gateway.accounts().accountByLogin(login);
+    if (account) continue;
     if (account.error().kind != ErrorKind::kNotFound) return account.takeError();
-    auto created = gateway.portal().createPatientAccount(kDemoLogin, *password, kDemoPatientId);
+    auto created = gateway.portal().createPatientAccount(login, secret, patient);
     if (!created) return created.takeError();
   }
   fhir::Value saved = fhir::Value::object();
   saved.set("login", fhir::Value::string(kDemoLogin));
   saved.set("password", fhir::Value::string(*password));
-  if (freshPassword) MES_RETURN_IF_ERROR(writePrivate(credentials, fhir::toPrettyJson(saved)));
+  saved.set("other_login", fhir::Value::string(kOtherLogin));
+  saved.set("other_password", fhir::Value::string(*otherPassword));
+  if (freshPassword || freshOther) {
+    MES_RETURN_IF_ERROR(writePrivate(credentials, fhir::toPrettyJson(saved)));
+  }
 
   auto service = gateway.services().service(kDemoClientId);
   if (!service) {
@@ -353,6 +395,11 @@ Result<std::string> seedDemo(Gateway& gateway, const Config& config) {
   out.set("ins", fhir::Value::string("urn:oid:1.2.250.1.213.1.4.8|248092A01234567"));
   out.set("login", fhir::Value::string(kDemoLogin));
   out.set("password", fhir::Value::string(*password));
+  fhir::Value other = fhir::Value::object();
+  other.set("patient_id", fhir::Value::string(kOtherPatientId));
+  other.set("login", fhir::Value::string(kOtherLogin));
+  other.set("password", fhir::Value::string(*otherPassword));
+  out.set("other_patient", std::move(other));
   out.set("client_id", fhir::Value::string(service->clientId));
   out.set("redirect_uri", fhir::Value::string(service->redirectUris.front()));
   out.set("scope", fhir::Value::string(service->allowedScopes));

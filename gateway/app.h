@@ -52,8 +52,8 @@ class Gateway {
   std::unique_ptr<Parts> parts_;
 };
 
-// What seed-demo writes, unless already there: the demo patient (Patient/demo), a patient
-// account for it, and the demo service (a referenced public client allowed every MES scope,
+// What seed-demo writes, unless already there: the demo patient (Patient/demo) and a second one
+// (Patient/demo-2, to see isolation between patients), a portal account for each, and the demo service (a referenced public client allowed every MES scope,
 // redirect URI http://127.0.0.1:8765/callback). The account's password is random, chosen at the
 // first seed, and kept in <data-dir>/demo-credentials.json (0600) so later runs print it again.
 // Returns the JSON printed by the command.

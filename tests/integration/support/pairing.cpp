@@ -68,9 +68,26 @@ DemoSeed seedDemoData(const std::string& dataDir) {
   if (::pclose(pipe) != 0) throw std::runtime_error("seed-demo failed: " + out);
   auto json = fhir::parseJson(out);
   if (!json) throw std::runtime_error("seed-demo printed no JSON: " + out);
-  return DemoSeed{stringMember(*json, "patient_id"), stringMember(*json, "login"),
-                  stringMember(*json, "password"),   stringMember(*json, "client_id"),
-                  stringMember(*json, "redirect_uri"), stringMember(*json, "scope")};
+  DemoSeed seed{stringMember(*json, "patient_id"), stringMember(*json, "login"),
+                stringMember(*json, "password"),   stringMember(*json, "client_id"),
+                stringMember(*json, "redirect_uri"), stringMember(*json, "scope"), {}, {}, {}};
+  if (const fhir::Value* other = json->find("other_patient")) {
+    seed.otherPatientId = stringMember(*other, "patient_id");
+    seed.otherLogin = stringMember(*other, "login");
+    seed.otherPassword = stringMember(*other, "password");
+  }
+  return seed;
+}
+
+DemoSeed DemoSeed::asOtherPatient() const {
+  DemoSeed other = *this;
+  other.patientId = otherPatientId;
+  other.login = otherLogin;
+  other.password = otherPassword;
+  other.otherPatientId = patientId;
+  other.otherLogin = login;
+  other.otherPassword = password;
+  return other;
 }
 
 PkcePair newPkce() {

@@ -20,6 +20,13 @@ struct DemoSeed {
   std::string clientId;
   std::string redirectUri;
   std::string scope;  // every scope the demo service is allowed
+  // The second demo patient (Patient/demo-2) and its portal account.
+  std::string otherPatientId;
+  std::string otherLogin;
+  std::string otherPassword;
+
+  // The same seed seen as the second patient logging in.
+  DemoSeed asOtherPatient() const;
 };
 
 // Runs seed-demo on the data dir (idempotent) and reads its JSON output.
