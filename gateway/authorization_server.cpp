@@ -1023,7 +1023,10 @@ http::Response AuthorizationServer::endOwnPairing(const http::Request& request,
   if (!access) {
     const std::string& message = access.error().problems.front().message;
     http::Response r = oauthError(401, "invalid_token", message);
-    r.headers.set("WWW-Authenticate", "Bearer realm=\"mes-gateway\", error=\"invalid_token\"");
+    // RFC 6750 §3.1: no error attribute when the request carried no token at all.
+    const bool missing = access.error().problems.front().code == "token-missing";
+    r.headers.set("WWW-Authenticate", missing ? "Bearer realm=\"mes-gateway\""
+                                              : "Bearer realm=\"mes-gateway\", error=\"invalid_token\"");
     return r;
   }
   if (Status ended = endPairing(access->pairing, "service", request.remoteAddress, context.requestId);

@@ -55,7 +55,7 @@ fhir::Value FhirApi::capabilityStatement() const {
   Value rest = Value::object();
   rest.set("mode", str("server"));
   rest.set("documentation",
-           str("Measures API (SPEC §2). Errors are OperationOutcome resources with a stable code "
+           str("Measures API (SPEC §2) and the app's pairing (Consent, SPEC §1). Errors are OperationOutcome resources with a stable code "
                "in details.coding (system urn:mes-gateway:error-code)."));
   Value resources = Value::array();
 
@@ -95,7 +95,48 @@ fhir::Value FhirApi::capabilityStatement() const {
     r.set("interaction", interactions({"read"}));
     resources.push(std::move(r));
   }
+  // The app's own pairing (SPEC §1), whatever its data scopes.
+  Value consent = Value::object();
+  consent.set("type", str("Consent"));
+  consent.set("interaction", interactions({"read", "search-type"}));
+  Value consentParams = Value::array();
+  consentParams.push(searchParam("patient", "reference", "The paired patient; the result is the calling app's pairing."));
+  consent.set("searchParam", std::move(consentParams));
+  resources.push(std::move(consent));
   rest.set("resource", std::move(resources));
+
+  // SMART App Launch: every interaction needs a bearer token from this server's endpoints.
+  Value security = Value::object();
+  Value oauthUris = Value::object();
+  oauthUris.set("url", str("http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"));
+  Value uris = Value::array();
+  const std::string issuer = fhirBase_.substr(0, fhirBase_.size() - 5);  // without "/fhir"
+  for (const auto& [name, path] : {std::pair{"authorize", "/oauth/authorize"},
+                                   std::pair{"token", "/oauth/token"},
+                                   std::pair{"introspect", "/oauth/introspect"},
+                                   std::pair{"revoke", "/oauth/revoke"}}) {
+    Value u = Value::object();
+    u.set("url", str(name));
+    u.set("valueUri", str(issuer + path));
+    uris.push(std::move(u));
+  }
+  oauthUris.set("extension", std::move(uris));
+  Value securityExtensions = Value::array();
+  securityExtensions.push(std::move(oauthUris));
+  security.set("extension", std::move(securityExtensions));
+  Value service = Value::object();
+  Value serviceCoding = Value::object();
+  serviceCoding.set("system", str("http://terminology.hl7.org/CodeSystem/restful-security-service"));
+  serviceCoding.set("code", str("SMART-on-FHIR"));
+  Value serviceCodings = Value::array();
+  serviceCodings.push(std::move(serviceCoding));
+  service.set("coding", std::move(serviceCodings));
+  Value services = Value::array();
+  services.push(std::move(service));
+  security.set("service", std::move(services));
+  security.set("description", str("OAuth2 authorization code + PKCE (S256) with the patient's "
+                                  "consent; see /fhir/.well-known/smart-configuration."));
+  rest.set("security", std::move(security));
   rest.set("interaction", interactions({"transaction"}));
   Value restList = Value::array();
   restList.push(std::move(rest));
