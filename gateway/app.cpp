@@ -2,7 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 #include <fstream>
 #include <sstream>
 #include <tuple>
@@ -77,6 +80,30 @@ struct Gateway::Parts {
   std::unique_ptr<AuthorizationServer> authz;
   std::unique_ptr<FhirRequestAuditor> auditor;
   std::unique_ptr<http::Server> server;
+  // Housekeeping: removes expired codes, portal sessions and login-rate windows.
+  std::thread housekeeper;
+  std::mutex housekeeperMutex;
+  std::condition_variable housekeeperWake;
+  bool stopping = false;
+
+  void housekeeping() {
+    std::unique_lock lock(housekeeperMutex);
+    while (!housekeeperWake.wait_for(lock, std::chrono::minutes(5), [this] { return stopping; })) {
+      lock.unlock();
+      const int64_t now = clock.nowMs();
+      auto codes = oauthStores->purgeExpiredCodes(now);
+      auto sessions = accountStore->purgeExpiredSessions(now);
+      auto windows = accountStore->purgeAddressWindowsBefore(now - 24 * 3600 * 1000);
+      if (!codes || !sessions || !windows) {
+        logger.warn("housekeeping failed; retried in 5 minutes");
+      } else if (*codes + *sessions + *windows > 0) {
+        logger.info("housekeeping", {{"expired_codes", *codes},
+                                     {"expired_sessions", *sessions},
+                                     {"old_rate_windows", *windows}});
+      }
+      lock.lock();
+    }
+  }
 };
 
 Gateway::Gateway(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
@@ -200,6 +227,7 @@ Status Gateway::serve() {
     return p.router->handle(request);
   });
   MES_RETURN_IF_ERROR(p.server->start());
+  p.housekeeper = std::thread([&p] { p.housekeeping(); });
   p.logger.info("listening", {{"fhir_base", p.config.fhirBase()},
                               {"listen", p.config.listen},
                               {"port", int64_t{p.config.port}}});
@@ -213,6 +241,14 @@ void Gateway::stop() {
     size_t left = p.server->shutdown(std::chrono::seconds(p.config.shutdownGraceSeconds));
     p.logger.info("http stopped", {{"unfinished_requests", static_cast<int64_t>(left)}});
     p.server.reset();
+  }
+  if (p.housekeeper.joinable()) {
+    {
+      std::lock_guard lock(p.housekeeperMutex);
+      p.stopping = true;
+    }
+    p.housekeeperWake.notify_all();
+    p.housekeeper.join();
   }
   if (p.database) {
     Status closed = p.database->close();
