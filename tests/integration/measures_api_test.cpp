@@ -112,8 +112,8 @@ BOOST_AUTO_TEST_CASE(meta_source_is_not_the_clients_to_set) {
   auto created = c.post("/fhir/Observation", body);
   BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
   // The gateway writes the service's identity: its editor OID, then #client_id.
-  const mes::fhir::Value body = json(created);
-  const std::string* source = body.find("meta")->findString("source");
+  const mes::fhir::Value stored = json(created);
+  const std::string* source = stored.find("meta")->findString("source");
   BOOST_REQUIRE(source != nullptr);
   BOOST_TEST(*source == "urn:oid:1.2.250.1.999.1#demo-app");
 }
