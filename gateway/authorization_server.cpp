@@ -748,20 +748,30 @@ Result<std::string> AuthorizationServer::idToken(const std::string& patientId,
   return oauth::signJwt(claims, key->key, oauth::JwsAlgorithm::kES256, key->kid);
 }
 
+AuditRecord AuthorizationServer::grantRefusal(const Client& client, const http::Request& request,
+                                              const std::string& requestId) const {
+  return {.category = "oauth", .action = "E", .subtype = "token-refused", .success = false,
+          .httpStatus = 400, .outcomeCode = "invalid_grant",
+          .clientId = client.service.clientId, .serviceName = client.service.name,
+          .serviceOid = client.service.editorOid, .sourceAddress = request.remoteAddress,
+          .requestId = requestId};
+}
+
+http::Response AuthorizationServer::refuseGrant(AuditRecord record, const std::string& error,
+                                                const std::string& message) {
+  record.outcomeCode = error;
+  record.outcomeText = message;
+  recordOAuth(record);
+  return oauthError(400, error, message);
+}
+
 http::Response AuthorizationServer::authorizationCodeGrant(const Form& form, const Client& client,
                                                            const http::Request& request,
                                                            const std::string& requestId) {
   const int64_t now = clock_.nowMs();
-  AuditRecord refused{.category = "oauth", .action = "E", .subtype = "token-refused",
-                      .success = false, .httpStatus = 400, .outcomeCode = "invalid_grant",
-                      .clientId = client.service.clientId, .serviceName = client.service.name,
-                      .serviceOid = client.service.editorOid,
-                      .sourceAddress = request.remoteAddress, .requestId = requestId};
+  AuditRecord refused = grantRefusal(client, request, requestId);
   auto refuse = [&](const std::string& error, const std::string& message) {
-    refused.outcomeCode = error;
-    refused.outcomeText = message;
-    recordOAuth(refused);
-    return oauthError(400, error, message);
+    return refuseGrant(refused, error, message);
   };
   const std::string& code = http::firstValue(form, "code");
   if (code.empty()) return refuse("invalid_request", "code is missing.");
@@ -838,16 +848,9 @@ http::Response AuthorizationServer::refreshTokenGrant(const Form& form, const Cl
                                                       const http::Request& request,
                                                       const std::string& requestId) {
   const int64_t now = clock_.nowMs();
-  AuditRecord refused{.category = "oauth", .action = "E", .subtype = "token-refused",
-                      .success = false, .httpStatus = 400, .outcomeCode = "invalid_grant",
-                      .clientId = client.service.clientId, .serviceName = client.service.name,
-                      .serviceOid = client.service.editorOid,
-                      .sourceAddress = request.remoteAddress, .requestId = requestId};
+  AuditRecord refused = grantRefusal(client, request, requestId);
   auto refuse = [&](const std::string& error, const std::string& message) {
-    refused.outcomeCode = error;
-    refused.outcomeText = message;
-    recordOAuth(refused);
-    return oauthError(400, error, message);
+    return refuseGrant(refused, error, message);
   };
   const std::string& presented = http::firstValue(form, "refresh_token");
   if (presented.empty()) return refuse("invalid_request", "refresh_token is missing.");

@@ -86,6 +86,11 @@ class AuthorizationServer {
   http::Response refreshTokenGrant(const std::vector<std::pair<std::string, std::string>>& form,
                                    const Client& client, const http::Request& request,
                                    const std::string& requestId);
+  // The audit record of a refused grant (filled in by refuseGrant) and the refusal itself.
+  AuditRecord grantRefusal(const Client& client, const http::Request& request,
+                           const std::string& requestId) const;
+  http::Response refuseGrant(AuditRecord record, const std::string& error,
+                             const std::string& message);
   Result<Client> authenticateClient(const std::vector<std::pair<std::string, std::string>>& form,
                                     const http::Request& request, const std::string& endpoint);
   // Validates an authorization request's parameters (query of GET /oauth/authorize, the form of

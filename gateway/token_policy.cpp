@@ -163,9 +163,6 @@ Result<ActiveAccess> TokenAccessPolicy::check(std::string_view token) {
                             "); its tokens are refused.");
   }
   access.service = std::move(*service);
-  auto live = families_.familyLive(access.claims.familyId);
-  if (!live) return live.takeError();
-  if (!*live) return unauthorized("token-revoked", "This access token has been revoked.");
   auto pairing = pairings_.byId(access.claims.pairingId);
   if (!pairing) {
     if (pairing.error().kind == ErrorKind::kNotFound) {
@@ -178,6 +175,11 @@ Result<ActiveAccess> TokenAccessPolicy::check(std::string_view token) {
     return unauthorized("pairing-revoked",
                         "The patient's pairing with this service has ended; pair again.");
   }
+  // After the pairing: an ended pairing also revokes its grants, and "the pairing has ended"
+  // is the answer that tells the app what to do.
+  auto live = families_.familyLive(access.claims.familyId);
+  if (!live) return live.takeError();
+  if (!*live) return unauthorized("token-revoked", "This access token has been revoked.");
   auto scope = oauth::ScopeSet::parse(access.claims.scope);
   if (!scope) return unauthorized("token-malformed", "The access token's scope is unreadable.");
   access.scopes = scope->intersect(pairing->scope);

@@ -6,9 +6,9 @@
 //      FHIR base as aud, and not expired (verified once, then cached until it expires: ES256
 //      verification costs ~70 µs, the cache lookup well under 1 µs);
 //   2. its service is still `referenced` in the registry (suspension bites at once);
-//   3. its grant family is not revoked (patient revocation, refresh reuse, RFC 7009 revoke);
-//   4. its pairing (a Consent) is still active, for the same patient and service.
-// Steps 2–4 are store reads on every request, never cached: revocation takes effect on the
+//   3. its pairing (a Consent) is still active, for the same patient and service;
+//   4. its grant family is not revoked (refresh reuse, RFC 7009 revoke, the pairing's end).
+// Steps 2-4 are store reads on every request, never cached: revocation takes effect on the
 // next request on every instance sharing the store. The scope used is the token's scope
 // intersected with the pairing's current scope, so narrowing a pairing also takes effect at
 // once.

@@ -107,11 +107,6 @@ Error invalidSession(std::string message) {
 
 // --- helpers --------------------------------------------------------------------------------
 
-Result<int64_t> runCounting(Connection& db, Statement& stmt) {
-  MES_RETURN_IF_ERROR(stmt.run());
-  return db.changes();
-}
-
 AccountRecord accountFromRow(const Statement& stmt) {
   AccountRecord account;
   account.accountId = stmt.stringAt(0);
@@ -218,21 +213,6 @@ Status purgeSome(Connection& db, std::string_view sql, int64_t bound) {
   if (!stmt) return stmt.takeError();
   stmt->bindInt64(1, bound);
   return stmt->run();
-}
-
-Result<int64_t> purgeAll(SqliteDatabase& database, std::string_view sql, int64_t bound) {
-  int64_t purged = 0;
-  Status written = database.write([&](Connection& db) -> Status {
-    Result<Statement> stmt = db.prepare(sql);
-    if (!stmt) return stmt.takeError();
-    stmt->bindInt64(1, bound);
-    Result<int64_t> changed = runCounting(db, *stmt);
-    if (!changed) return changed.takeError();
-    purged = *changed;
-    return Status::ok();
-  });
-  if (!written) return written.takeError();
-  return purged;
 }
 
 }  // namespace
@@ -477,7 +457,7 @@ Status SqliteAccountStore::deleteSession(const std::string& handle) {
 }
 
 Result<int64_t> SqliteAccountStore::purgeExpiredSessions(int64_t nowMs) {
-  return purgeAll(*database_, kPurgeSessions, nowMs);
+  return database_->writeCounting(kPurgeSessions, nowMs);
 }
 
 // --- failed logins per address --------------------------------------------------------------
@@ -522,7 +502,7 @@ Result<int64_t> SqliteAccountStore::addressFailures(const std::string& address,
 }
 
 Result<int64_t> SqliteAccountStore::purgeAddressWindowsBefore(int64_t windowStartMs) {
-  return purgeAll(*database_, kPurgeWindows, windowStartMs);
+  return database_->writeCounting(kPurgeWindows, windowStartMs);
 }
 
 }  // namespace mes::store

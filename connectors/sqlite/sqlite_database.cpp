@@ -453,6 +453,21 @@ void SqliteDatabase::stopCheckpoints() {
   }
 }
 
+Result<int64_t> SqliteDatabase::writeCounting(std::string_view sql, int64_t parameter) {
+  int64_t changed = 0;
+  Status written = write([&](sqlite::Connection& db) -> Status {
+    Result<sqlite::Statement> stmt = db.prepare(sql);
+    if (!stmt) return stmt.takeError();
+    stmt->bindInt64(1, parameter);
+    Result<int64_t> count = sqlite::runCounting(db, *stmt);
+    if (!count) return count.takeError();
+    changed = *count;
+    return Status::ok();
+  });
+  if (!written) return written.takeError();
+  return changed;
+}
+
 Status SqliteDatabase::close() {
   if (writerThread_.load() == std::this_thread::get_id()) {
     return Error::internal("store: close() called from inside a write callback");

@@ -106,6 +106,9 @@ class SqliteDatabase {
   // exception is rethrown). `work` must use only the connection it receives, and must not
   // keep it or its statements.
   Status write(const std::function<Status(sqlite::Connection&)>& work);
+  // One write of `sql` with one integer parameter (e.g. "DELETE ... WHERE expires_ms <= ?");
+  // returns how many rows it changed.
+  Result<int64_t> writeCounting(std::string_view sql, int64_t parameter);
 
   // Waits for calls in progress, checkpoints the WAL into the database file (TRUNCATE),
   // finalises statements and closes every connection. Idempotent: a second call returns ok.

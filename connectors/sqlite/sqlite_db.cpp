@@ -313,4 +313,9 @@ bool Connection::inTransaction() const {
   return db_ != nullptr && sqlite3_get_autocommit(db_) == 0;
 }
 
+Result<int64_t> runCounting(Connection& db, Statement& stmt) {
+  MES_RETURN_IF_ERROR(stmt.run());
+  return db.changes();
+}
+
 }  // namespace mes::store::sqlite

@@ -161,4 +161,7 @@ class Connection {
   std::unordered_map<std::string, CachedStatement, SqlHash, std::equal_to<>> cache_;
 };
 
+// Runs `stmt` to completion on `db` and returns how many rows it changed.
+Result<int64_t> runCounting(Connection& db, Statement& stmt);
+
 }  // namespace mes::store::sqlite

@@ -134,12 +134,6 @@ Error codeInvalid() {
 
 // --- helpers --------------------------------------------------------------------------------
 
-// Runs `stmt` to completion and returns how many rows it changed.
-Result<int64_t> runCounting(Connection& db, Statement& stmt) {
-  MES_RETURN_IF_ERROR(stmt.run());
-  return db.changes();
-}
-
 Status insertRedirectUris(Connection& db, const ServiceRecord& service) {
   Result<Statement> stmt = db.prepare(kInsertRedirectUri);
   if (!stmt) return stmt.takeError();
@@ -410,18 +404,7 @@ Result<AuthorizationCode> SqliteOAuthStores::consumeCode(const std::string& hand
 }
 
 Result<int64_t> SqliteOAuthStores::purgeExpiredCodes(int64_t nowMs) {
-  int64_t purged = 0;
-  Status written = database_->write([&](Connection& db) -> Status {
-    Result<Statement> stmt = db.prepare(kPurgeCodes);
-    if (!stmt) return stmt.takeError();
-    stmt->bindInt64(1, nowMs);
-    Result<int64_t> changed = runCounting(db, *stmt);
-    if (!changed) return changed.takeError();
-    purged = *changed;
-    return Status::ok();
-  });
-  if (!written) return written.takeError();
-  return purged;
+  return database_->writeCounting(kPurgeCodes, nowMs);
 }
 
 // --- refresh tokens -------------------------------------------------------------------------
