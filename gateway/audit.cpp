@@ -219,6 +219,13 @@ std::string pairingFr(const AuditRecord& record) {
     const std::string reason = reasonFr(record);
     return "Accès refusé à " + service + (reason.empty() ? std::string() : " : " + reason);
   }
+  if (s == kAuditTokenReuseDetected) {
+    return "Réutilisation suspecte d'une autorisation " + ofNoun(service) +
+           " : tous ses accès ont été coupés, il faudra l'autoriser à nouveau";
+  }
+  if (s == kAuditAuthorizationRefused) {
+    return "Demande d'autorisation refusée pour " + service;
+  }
   return {};
 }
 
@@ -226,7 +233,10 @@ std::string accountFr(const AuditRecord& record) {
   const std::string& s = record.subtype;
   if (s == kAuditLoginSucceeded) return "Connexion à votre compte";
   if (s == kAuditLoginFailed) return "Échec de connexion à votre compte";
-  if (s == kAuditLoginLocked) return "Compte bloqué temporairement après plusieurs échecs de connexion";
+  if (s == kAuditLoginLocked || s == kAuditAccountLocked) {
+    return "Compte bloqué temporairement après plusieurs échecs de connexion";
+  }
+  if (s == kAuditOtpFailed) return "Code de connexion à usage unique erroné ou expiré";
   if (s == kAuditLogout) return "Déconnexion de votre compte";
   return {};
 }

@@ -74,6 +74,11 @@ inline constexpr const char* kAuditLoginSucceeded = "login-succeeded";
 inline constexpr const char* kAuditLoginFailed = "login-failed";
 inline constexpr const char* kAuditLoginLocked = "login-locked";
 inline constexpr const char* kAuditLogout = "logout";
+// Events named by their emitters (authorization_server.cpp, portal_auth.cpp loginEventName).
+inline constexpr const char* kAuditTokenReuseDetected = "token-reuse-detected";
+inline constexpr const char* kAuditAuthorizationRefused = "authorization-refused";
+inline constexpr const char* kAuditAccountLocked = "account-locked";
+inline constexpr const char* kAuditOtpFailed = "otp-failed";
 
 // Code systems of the project.
 inline constexpr const char* kAuditTypeSystem = "urn:mes-gateway:audit-event-type";

@@ -373,7 +373,7 @@ http::Response AuthorizationServer::authorize(const http::Request& request, Requ
   Failure failure;
   auto valid = validate(params, failure);
   if (!valid) {
-    recordOAuth({.category = "oauth", .action = "E", .subtype = "authorization-refused",
+    recordOAuth({.category = "oauth", .action = "E", .subtype = kAuditAuthorizationRefused,
                  .success = false, .httpStatus = failure.redirect ? 302 : failure.status,
                  .outcomeCode = failure.error, .outcomeText = failure.description,
                  .clientId = http::firstValue(params, "client_id"),
@@ -899,7 +899,7 @@ http::Response AuthorizationServer::refreshTokenGrant(const Form& form, const Cl
     case store::RefreshOutcome::kReused: {
       // RFC 9700 §4.14.2: a stolen token is in play. End every grant of this pairing.
       (void)stores_.refreshTokens.revokeFamiliesOf(client.service.clientId, found->patientId, now);
-      refused.subtype = "token-reuse-detected";
+      refused.subtype = kAuditTokenReuseDetected;
       return refuse("invalid_grant",
                     "This refresh token was already used; every token of this pairing is now "
                     "revoked. The patient must pair the app again.");

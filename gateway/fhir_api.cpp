@@ -273,6 +273,15 @@ http::Response FhirApi::updateObservation(const http::Request& request, RequestC
             (bodyId != nullptr ? "; got '" + *bodyId + "'." : std::string("; it is missing.")),
         "Observation.id"));
   }
+  // Another patient's measure, deleted or not, does not exist for this caller. (A body naming
+  // another patient is refused as patient-mismatch by the service, whatever the id.)
+  const fhir::Value* subject = body->find("subject");
+  const std::string subjectId = subject != nullptr ? referencedId(*subject, "Patient") : "";
+  if (subjectId.empty() || subjectId == context.patientId) {
+    if (Status owned = checkOwner("Observation", id, context); !owned) {
+      return errorResponse(owned.error());
+    }
+  }
   auto record = measures_.update(id, std::move(*body), *ifMatch, context);
   if (!record) return errorResponse(record.error());
   http::Response r = preferReturn(request) == "minimal" ? http::Response{} : withRecord(200, *record);
@@ -285,6 +294,9 @@ http::Response FhirApi::deleteObservation(const http::Request& request, RequestC
   if (Status s = noQueryExcept(request, {}); !s) return errorResponse(s.error());
   auto ifMatch = parseIfMatch(request.headers.get("If-Match"));
   if (!ifMatch) return errorResponse(ifMatch.error());
+  if (Status owned = checkOwner("Observation", context.params.at("id"), context); !owned) {
+    return errorResponse(owned.error());
+  }
   auto record = measures_.remove(context.params.at("id"), *ifMatch, context);
   if (!record) return errorResponse(record.error());
   http::Response r;

@@ -191,8 +191,19 @@ Status TokenAccessPolicy::authorize(const http::Request& request, RequestContext
   if (context.interaction == Interaction::kPublic) return Status::ok();
   auto token = bearerToken(request);
   if (!token) return token.takeError();
+  // A genuine token that is refused further on (ended pairing, suspended service) is still
+  // the patient's business: the audit row of the refusal names the patient and the service.
+  if (auto claims = tokens_.verify(*token)) {
+    context.patientId = claims->patientId;
+    context.clientId = claims->clientId;
+  }
   auto access = check(*token);
-  if (!access) return access.takeError();
+  if (!access) {
+    if (!context.clientId.empty()) {  // the refusal path only: name the service for the patient
+      if (auto service = services_.service(context.clientId)) context.serviceName = service->name;
+    }
+    return access.takeError();
+  }
   context.patientId = access->claims.patientId;
   context.clientId = access->claims.clientId;
   context.serviceName = access->service.name;
