@@ -21,6 +21,12 @@ std::string secretHandle(std::string_view secret) {
   return oauth::base64UrlEncode(oauth::sha256(secret));
 }
 
+std::string familyIdForCode(std::string_view code) {
+  // Another hash than the stored handle: knowing a family id (it is in every access token)
+  // tells nothing about the code, and vice versa.
+  return oauth::base64UrlEncode(oauth::sha256("grant-family:" + std::string(code))).substr(0, 32);
+}
+
 struct AuthorizationServer::Request {
   store::ServiceRecord service;
   std::string redirectUri;
@@ -781,6 +787,9 @@ http::Response AuthorizationServer::authorizationCodeGrant(const Form& form, con
   auto stored = stores_.codes.consumeCode(secretHandle(code), now);
   if (!stored) {
     if (stored.error().kind == ErrorKind::kNotFound) {
+      // RFC 6749 §4.1.2: a code used twice revokes what the first use obtained. Its grant
+      // family id derives from the code, so it is found without keeping the code.
+      (void)stores_.refreshTokens.revokeFamily(familyIdForCode(code), now);
       return refuse("invalid_grant", "The authorization code is unknown, expired or already used.");
     }
     return oauthError(503, "temporarily_unavailable", "The authorization server is unavailable.");
@@ -807,7 +816,7 @@ http::Response AuthorizationServer::authorizationCodeGrant(const Form& form, con
   const std::string scopeText = scope.toString();
 
   Issued issued;
-  const std::string familyId = ids_.next();
+  const std::string familyId = familyIdForCode(code);
   store::RefreshToken family;
   family.familyId = familyId;
   family.clientId = client.service.clientId;

@@ -123,5 +123,8 @@ class AuthorizationServer {
 
 // Secrets (codes, refresh tokens) are stored as base64url(SHA-256(secret)).
 std::string secretHandle(std::string_view secret);
+// The grant family an authorization code starts (derived from the code: a replayed code finds
+// and revokes the family of its first use, RFC 6749 §4.1.2).
+std::string familyIdForCode(std::string_view code);
 
 }  // namespace mes::gateway

@@ -12,7 +12,7 @@
 //   extension    urn:mes-gateway:StructureDefinition:granted-scope (valueString: the granted
 //                scope, canonical) and, once ended, …:ended-by (valueCode: patient | service |
 //                registry)
-//   provision    permit; period.start = first approval, period.end = end when inactive;
+//   provision    permit; period.start = start of the current period of consent (the first approval, or the approval that reactivated an ended pairing), period.end = end when inactive;
 //                actor = the service (role IRCP, reference.identifier
 //                urn:mes-gateway:client-id|<client id>, display = its name); one nested
 //                permit provision per granted resource type and permission letter
@@ -48,7 +48,7 @@ struct Pairing {
   std::string serviceName;
   bool active = false;
   oauth::ScopeSet scope;  // what the patient granted
-  int64_t startedMs = 0;  // first approval
+  int64_t startedMs = 0;  // start of the current period (approval or reactivation)
   int64_t updatedMs = 0;  // last change
   int64_t endedMs = 0;    // 0 while active
   std::string endedBy;    // patient | service | registry, empty while active

@@ -279,7 +279,17 @@ BOOST_AUTO_TEST_CASE(code_replay_is_invalid_grant) {
   BOOST_TEST(oauthErrorOf(replay) == "invalid_grant");
   BOOST_TEST(replay.header("Cache-Control") == "no-store");
   BOOST_TEST(jsonOf(replay).find("access_token") == nullptr);
-  BOOST_TEST(!first.access.empty());
+  BOOST_REQUIRE(!first.access.empty());
+  // RFC 6749 §4.1.2: the replay revokes what the first exchange obtained.
+  HttpResponse call = w.gw->client().get("/fhir/Observation?patient=demo", bearer(first.access));
+  BOOST_TEST(isBearer401(call));
+  BOOST_TEST(outcomeCode(call) == "token-revoked");
+  if (!first.refresh.empty()) {
+    HttpResponse refresh = tokenRequest(*w.gw, {{"grant_type", "refresh_token"},
+                                                {"refresh_token", first.refresh},
+                                                {"client_id", w.seed.clientId}});
+    BOOST_TEST(oauthErrorOf(refresh) == "invalid_grant");
+  }
 }
 
 BOOST_AUTO_TEST_CASE(code_used_by_another_client_is_invalid_grant) {
