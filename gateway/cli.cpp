@@ -47,6 +47,28 @@ std::string allMesScopes() {
   return scopes;
 }
 
+// "urn:oid:" then two or more arcs of digits separated by single dots, without leading zeros
+// (RFC 3061): what meta.source starts with and what the registry knows the editor by.
+bool validOidUrn(const std::string& text) {
+  constexpr std::string_view kPrefix = "urn:oid:";
+  if (text.rfind(kPrefix, 0) != 0) return false;
+  const std::string_view oid = std::string_view(text).substr(kPrefix.size());
+  size_t arcs = 0;
+  size_t start = 0;
+  while (start <= oid.size()) {
+    size_t end = oid.find('.', start);
+    if (end == std::string_view::npos) end = oid.size();
+    const std::string_view arc = oid.substr(start, end - start);
+    if (arc.empty() || (arc.size() > 1 && arc.front() == '0')) return false;
+    for (char c : arc) {
+      if (c < '0' || c > '9') return false;
+    }
+    ++arcs;
+    start = end + 1;
+  }
+  return arcs >= 2;
+}
+
 const std::string& flag(const std::vector<std::pair<std::string, std::string>>& flags,
                         const std::string& name) {
   static const std::string kEmpty;
@@ -115,6 +137,17 @@ int runAdminCommand(const std::string& command, std::vector<std::string> args,
   }
   const std::string action = args[0];
   args.erase(args.begin());
+  // Before anything is opened or created: a typo must not touch the data directory.
+  if (command == "keys" && action != "rotate" && action != "list") {
+    err << "mes-gateway keys: unknown action '" << action << "' (rotate, list)\n";
+    return 2;
+  }
+  if (command != "keys" && action != "add" && action != "list" && action != "suspend" &&
+      action != "reinstate") {
+    err << "mes-gateway service: unknown action '" << action
+        << "' (add, list, suspend, reinstate)\n";
+    return 2;
+  }
   std::string flagError;
   auto flags = takeFlags(args,
                          {"--client-id", "--name", "--editor", "--editor-oid", "--redirect-uri",
@@ -187,7 +220,7 @@ int runAdminCommand(const std::string& command, std::vector<std::string> args,
                                                                          : flag(flags, "--scopes"));
     if (!scopes) return fail(scopes.error());
     s.allowedScopes = scopes->toString();
-    if (s.editorOid.rfind("urn:oid:", 0) != 0) {
+    if (!validOidUrn(s.editorOid)) {
       err << "mes-gateway service add: --editor-oid must be urn:oid:<digits and dots>\n";
       return 2;
     }
