@@ -239,13 +239,8 @@ int runAdminCommand(const std::string& command, std::vector<std::string> args,
         return 1;
       }
       for (const auto& jwk : keys->items()) {
+        // fromJwk also refuses private members ("d"...): only public keys are registered.
         if (auto key = oauth::PublicKey::fromJwk(jwk); !key) return fail(key.error());
-        const fhir::Value* d = jwk.find("d");
-        if (d != nullptr) {
-          err << "mes-gateway service add: " << file
-              << " holds a private key member \"d\"; register public keys only\n";
-          return 1;
-        }
       }
       s.jwks = fhir::toJson(*set);
     }
