@@ -294,9 +294,19 @@ Result<Pairing> PairingStore::byId(const std::string& id) {
     }
     return record.takeError();
   }
+  {
+    std::lock_guard lock(cacheMutex_);
+    auto it = parsed_.find(id);
+    if (it != parsed_.end() && it->second.versionId == record->versionId) return it->second;
+  }
   auto json = fhir::parseJson(record->content);
   if (!json) return json.takeError();
-  return pairingFromJson(*json, record->id, record->versionId);
+  auto pairing = pairingFromJson(*json, record->id, record->versionId);
+  if (!pairing) return pairing.takeError();
+  std::lock_guard lock(cacheMutex_);
+  if (parsed_.size() >= 100000) parsed_.clear();  // bounded; a clear only costs parses
+  parsed_[id] = *pairing;
+  return pairing;
 }
 
 Result<std::optional<Pairing>> PairingStore::find(const std::string& patientId,

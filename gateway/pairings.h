@@ -23,7 +23,9 @@
 // effect on the next request, on every instance sharing the store.
 #pragma once
 
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -69,7 +71,9 @@ class PairingStore {
   Result<std::pair<Pairing, PairingChange>> approve(const std::string& patientId,
                                                     const store::ServiceRecord& service,
                                                     const oauth::ScopeSet& granted);
-  // kNotFound ("not-found") when there is no such Consent.
+  // kNotFound ("not-found") when there is no such Consent. Reads the current version from the
+  // store on every call (so that an end is seen at once, also one made by another instance);
+  // the parse is cached per (id, version), since every authenticated request calls this.
   Result<Pairing> byId(const std::string& id);
   // The (patient, service) pairing, active or not; nullopt when never paired.
   Result<std::optional<Pairing>> find(const std::string& patientId, const std::string& clientId);
@@ -87,6 +91,8 @@ class PairingStore {
   store::Repository& repository_;
   const Clock& clock_;
   IdGenerator& ids_;
+  std::mutex cacheMutex_;
+  std::unordered_map<std::string, Pairing> parsed_;  // by Consent id, the last version parsed
 };
 
 }  // namespace mes::gateway
