@@ -1,6 +1,7 @@
 -- wrk script for scripts/bench: POSTs one heart-rate measure per request and counts the
 -- answers. 201 Created means acknowledged (committed); anything else is an error of the run.
--- The body comes from the environment (BENCH_BODY) so the script holds no dates.
+-- The body comes from the environment (BENCH_BODY) so the script holds no dates; the access
+-- token from wrk's command line (-H 'Authorization: Bearer ...'), which wrk adds to wrk.headers.
 -- done() prints "bench-created N", "bench-other N" and "bench-other-status S" (last non-201).
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/fhir+json"
