@@ -116,6 +116,9 @@ Result<AccessTokenClaims> AccessTokens::verify(std::string_view token) {
   c.patientId = stringClaim(jwt->claims, "patient");
   c.clientId = stringClaim(jwt->claims, "client_id");
   c.scope = stringClaim(jwt->claims, "scope");
+  auto scopes = oauth::ScopeSet::parse(c.scope);
+  if (!scopes) return unauthorized("token-malformed", "The access token's scope is unreadable.");
+  c.scopes = std::move(*scopes);
   c.pairingId = stringClaim(jwt->claims, "pairing");
   c.familyId = stringClaim(jwt->claims, "fam");
   c.jti = stringClaim(jwt->claims, "jti");
@@ -150,6 +153,11 @@ Result<ActiveAccess> TokenAccessPolicy::check(std::string_view token) {
   if (!claims) return claims.takeError();
   ActiveAccess access;
   access.claims = std::move(*claims);
+  MES_RETURN_IF_ERROR(admit(access));
+  return access;
+}
+
+Status TokenAccessPolicy::admit(ActiveAccess& access) {
   auto service = services_.service(access.claims.clientId);
   if (!service) {
     if (service.error().kind == ErrorKind::kNotFound) {
@@ -157,12 +165,12 @@ Result<ActiveAccess> TokenAccessPolicy::check(std::string_view token) {
     }
     return service.takeError();
   }
-  if (service->status != "referenced") {
-    return unauthorized("service-suspended",
-                        "The service of this token is not referenced (status " + service->status +
-                            "); its tokens are refused.");
-  }
   access.service = std::move(*service);
+  if (access.service.status != "referenced") {
+    return unauthorized("service-suspended",
+                        "The service of this token is not referenced (status " +
+                            access.service.status + "); its tokens are refused.");
+  }
   auto pairing = pairings_.byId(access.claims.pairingId);
   if (!pairing) {
     if (pairing.error().kind == ErrorKind::kNotFound) {
@@ -180,36 +188,29 @@ Result<ActiveAccess> TokenAccessPolicy::check(std::string_view token) {
   auto live = families_.familyLive(access.claims.familyId);
   if (!live) return live.takeError();
   if (!*live) return unauthorized("token-revoked", "This access token has been revoked.");
-  auto scope = oauth::ScopeSet::parse(access.claims.scope);
-  if (!scope) return unauthorized("token-malformed", "The access token's scope is unreadable.");
-  access.scopes = scope->intersect(pairing->scope);
+  access.scopes = access.claims.scopes.intersect(pairing->scope);
   access.pairing = std::move(*pairing);
-  return access;
+  return Status::ok();
 }
 
 Status TokenAccessPolicy::authorize(const http::Request& request, RequestContext& context) {
   if (context.interaction == Interaction::kPublic) return Status::ok();
   auto token = bearerToken(request);
   if (!token) return token.takeError();
-  // A genuine token that is refused further on (ended pairing, suspended service) is still
-  // the patient's business: the audit row of the refusal names the patient and the service.
-  if (auto claims = tokens_.verify(*token)) {
-    context.patientId = claims->patientId;
-    context.clientId = claims->clientId;
-  }
-  auto access = check(*token);
-  if (!access) {
-    if (!context.clientId.empty()) {  // the refusal path only: name the service for the patient
-      if (auto service = services_.service(context.clientId)) context.serviceName = service->name;
-    }
-    return access.takeError();
-  }
-  context.patientId = access->claims.patientId;
-  context.clientId = access->claims.clientId;
-  context.serviceName = access->service.name;
-  context.source = writerSource(access->service);
-  context.pairingId = access->pairing.id;
-  context.scopes = access->scopes;
+  auto claims = tokens_.verify(*token);
+  if (!claims) return claims.takeError();
+  // A genuine token refused further on (ended pairing, suspended service) is still the
+  // patient's business: the audit row of the refusal names the patient and the service.
+  context.patientId = claims->patientId;
+  context.clientId = claims->clientId;
+  ActiveAccess admitted;
+  admitted.claims = std::move(*claims);
+  Status allowed = admit(admitted);
+  context.serviceName = admitted.service.name;
+  if (!allowed) return allowed;
+  context.source = writerSource(admitted.service);
+  context.pairingId = admitted.pairing.id;
+  context.scopes = admitted.scopes;
   // The app reads and ends its own pairing whatever its data scopes (SPEC §1); the handler
   // shows it nothing else.
   if (context.resourceType == "Consent") return Status::ok();

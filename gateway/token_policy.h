@@ -35,6 +35,7 @@ struct AccessTokenClaims {
   std::string patientId;
   std::string clientId;
   std::string scope;      // canonical granted scope
+  oauth::ScopeSet scopes{};  // the same, parsed once, when the token is first verified
   std::string pairingId;  // Consent id
   std::string familyId;   // grant family (refresh-token family, possibly without tokens)
   std::string jti;
@@ -84,6 +85,10 @@ class TokenAccessPolicy final : public AccessPolicy {
   Result<ActiveAccess> check(std::string_view token);
 
  private:
+  // Steps 2-4 for verified claims; fills access.service as soon as it is read (so that a
+  // refusal can still name the service).
+  Status admit(ActiveAccess& access);
+
   AccessTokens& tokens_;
   store::ServiceStore& services_;
   store::RefreshTokenStore& families_;
