@@ -40,17 +40,7 @@ namespace {
 // /fhir errors are OperationOutcomes; a 401 also says how to authenticate (RFC 6750 §3).
 http::Response fhirError(const Error& e, const RequestContext&) {
   http::Response r = errorResponse(e);
-  if (r.status == 401) {
-    std::string description = e.problems.empty() ? e.detail : e.problems.front().message;
-    for (char& c : description) {
-      if (c == '"' || c == '\\') c = '\'';
-    }
-    const bool missing = !e.problems.empty() && e.problems.front().code == "token-missing";
-    r.headers.set("WWW-Authenticate",
-                  missing ? std::string("Bearer realm=\"mes-gateway\"")
-                          : "Bearer realm=\"mes-gateway\", error=\"invalid_token\", "
-                            "error_description=\"" + description + "\"");
-  }
+  if (r.status == 401) r.headers.set("WWW-Authenticate", bearerChallenge(e));
   return r;
 }
 

@@ -116,14 +116,6 @@ std::string actionText(const oauth::ApiAccess& access) {
          escapeHtml(access.labelEn) + ": " + escapeHtml(access.descriptionEn) + "</small>";
 }
 
-std::string dateFr(int64_t ms) {
-  // 2026-11-23T07:06:27.123Z -> 23/11/2026 07:06 UTC
-  const std::string iso = fhir::formatInstant(ms);
-  if (iso.size() < 16) return iso;
-  return iso.substr(8, 2) + "/" + iso.substr(5, 2) + "/" + iso.substr(0, 4) + " " +
-         iso.substr(11, 5) + " UTC";
-}
-
 }  // namespace
 
 AuthorizationServer::AuthorizationServer(const Config& config, OAuthStores stores,
@@ -417,7 +409,7 @@ http::Response AuthorizationServer::consentPage(const http::Request& request, Re
           "</small></p>";
   if (existing && *existing && (*existing)->active) {
     body += "<p class=\"note\">Vous avez déjà autorisé cette application le " +
-            escapeHtml(dateFr((*existing)->startedMs)) +
+            escapeHtml(dateTimeFr((*existing)->startedMs)) +
             " ; votre choix ci-dessous remplacera l’autorisation actuelle.</p>";
   }
   body += "<form method=\"post\" action=\"/portal/consent\">";
@@ -1033,12 +1025,8 @@ http::Response AuthorizationServer::endOwnPairing(const http::Request& request,
   auto token = bearerToken(request);
   auto access = token ? policy_.check(*token) : Result<ActiveAccess>(token.takeError());
   if (!access) {
-    const std::string& message = access.error().problems.front().message;
-    http::Response r = oauthError(401, "invalid_token", message);
-    // RFC 6750 §3.1: no error attribute when the request carried no token at all.
-    const bool missing = access.error().problems.front().code == "token-missing";
-    r.headers.set("WWW-Authenticate", missing ? "Bearer realm=\"mes-gateway\""
-                                              : "Bearer realm=\"mes-gateway\", error=\"invalid_token\"");
+    http::Response r = oauthError(401, "invalid_token", access.error().problems.front().message);
+    r.headers.set("WWW-Authenticate", bearerChallenge(access.error()));
     return r;
   }
   if (Status ended = endPairing(access->pairing, "service", request.remoteAddress, context.requestId);

@@ -1,5 +1,7 @@
 #include "gateway/html.h"
 
+#include "fhir/types/datetime.h"
+
 namespace mes::gateway {
 namespace {
 
@@ -90,6 +92,13 @@ http::Response htmlResponse(int status, std::string html) {
 http::Response messagePage(int status, std::string_view titleFr, std::string_view messageFr) {
   std::string body = "<h1>" + escapeHtml(titleFr) + "</h1>\n<p>" + escapeHtml(messageFr) + "</p>";
   return htmlResponse(status, page(titleFr, body));
+}
+
+std::string dateTimeFr(int64_t ms) {
+  const std::string iso = fhir::formatInstant(ms);  // 2026-11-23T07:06:27.123Z
+  if (iso.size() < 16) return iso;
+  return iso.substr(8, 2) + "/" + iso.substr(5, 2) + "/" + iso.substr(0, 4) + " à " +
+         iso.substr(11, 5) + " UTC";
 }
 
 }  // namespace mes::gateway

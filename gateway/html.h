@@ -6,6 +6,7 @@
 // put into markup; the functions below never escape for the caller.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -36,5 +37,8 @@ http::Response htmlResponse(int status, std::string html);
 
 // A one-message page ("<h1>titleFr</h1><p>messageFr</p>", both escaped), e.g. for 403 / 404.
 http::Response messagePage(int status, std::string_view titleFr, std::string_view messageFr);
+
+// A time as patients read it on the portal: "23/11/2026 à 07:06 UTC".
+std::string dateTimeFr(int64_t ms);
 
 }  // namespace mes::gateway

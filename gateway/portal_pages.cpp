@@ -12,13 +12,6 @@
 namespace mes::gateway {
 namespace {
 
-std::string when(int64_t ms) {
-  const std::string iso = fhir::formatInstant(ms);
-  if (iso.size() < 16) return iso;
-  return iso.substr(8, 2) + "/" + iso.substr(5, 2) + "/" + iso.substr(0, 4) + " à " +
-         iso.substr(11, 5) + " UTC";
-}
-
 // The ticked rows a pairing's scope amounts to, in plain French.
 std::string accessList(const oauth::ScopeSet& scope) {
   std::string out = "<ul>";
@@ -51,8 +44,8 @@ http::Response AuthorizationServer::portalHome(const http::Request& request, Req
     if (!p.active) continue;
     any = true;
     body += "<section class=\"card\"><h2>" + escapeHtml(p.serviceName) + "</h2>";
-    body += "<p>Autorisée depuis le " + escapeHtml(when(p.startedMs));
-    if (p.updatedMs != p.startedMs) body += ", modifiée le " + escapeHtml(when(p.updatedMs));
+    body += "<p>Autorisée depuis le " + escapeHtml(dateTimeFr(p.startedMs));
+    if (p.updatedMs != p.startedMs) body += ", modifiée le " + escapeHtml(dateTimeFr(p.updatedMs));
     body += ".</p><p>Elle peut :</p>" + accessList(p.scope);
     body += "<form method=\"post\" action=\"/portal/pairings/" + escapeHtml(p.id) +
             "/revoke\"><input type=\"hidden\" name=\"csrf\" value=\"" +
@@ -65,8 +58,8 @@ http::Response AuthorizationServer::portalHome(const http::Request& request, Req
     if (p.active) continue;
     if (!ended) body += "<h2>Autorisations retirées</h2><ul>";
     ended = true;
-    body += "<li>" + escapeHtml(p.serviceName) + " — du " + escapeHtml(when(p.startedMs)) +
-            " au " + escapeHtml(when(p.endedMs)) + "</li>";
+    body += "<li>" + escapeHtml(p.serviceName) + " — du " + escapeHtml(dateTimeFr(p.startedMs)) +
+            " au " + escapeHtml(dateTimeFr(p.endedMs)) + "</li>";
   }
   if (ended) body += "</ul>";
   body += "<p><a href=\"/portal/activity\">Voir l’historique des accès</a></p>";
@@ -95,7 +88,7 @@ http::Response AuthorizationServer::portalActivity(const http::Request& request,
   if (events->entries.empty()) body += "<p>Aucune activité enregistrée.</p>";
   body += "<table><thead><tr><th>Date</th><th>Activité</th><th>Résultat</th></tr></thead><tbody>";
   for (const auto& e : events->entries) {
-    body += "<tr><td>" + escapeHtml(when(e.record.recordedMs)) + "</td><td>" +
+    body += "<tr><td>" + escapeHtml(dateTimeFr(e.record.recordedMs)) + "</td><td>" +
             escapeHtml(e.description) + "</td><td>" + (e.record.success ? "réussi" : "refusé") +
             "</td></tr>";
   }

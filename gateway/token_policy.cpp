@@ -27,6 +27,18 @@ int64_t secondsClaim(const fhir::Value& claims, std::string_view name) {
 
 }  // namespace
 
+std::string bearerChallenge(const Error& refusal) {
+  if (!refusal.problems.empty() && refusal.problems.front().code == "token-missing") {
+    return "Bearer realm=\"mes-gateway\"";
+  }
+  std::string description = refusal.problems.empty() ? refusal.detail : refusal.problems.front().message;
+  for (char& c : description) {
+    if (c == '"' || c == '\\') c = '\'';
+  }
+  return "Bearer realm=\"mes-gateway\", error=\"invalid_token\", error_description=\"" +
+         description + "\"";
+}
+
 std::string writerSource(const store::ServiceRecord& service) {
   return service.editorOid + "#" + service.clientId;
 }

@@ -100,6 +100,11 @@ class TokenAccessPolicy final : public AccessPolicy {
 // none; a token in the query string (access_token) is refused (RFC 9700 §2.4).
 Result<std::string> bearerToken(const http::Request& request);
 
+// The WWW-Authenticate value for a refused bearer token (RFC 6750 §3): no error attribute when
+// the request carried no token at all ("token-missing"), else error="invalid_token" and the
+// refusal's message as error_description.
+std::string bearerChallenge(const Error& refusal);
+
 // meta.source of a service's writes: "<editor OID>#<client id>" (SPEC §1 "starts with its
 // service OID"; the fragment tells two services of one editor apart).
 std::string writerSource(const store::ServiceRecord& service);
