@@ -49,15 +49,13 @@ Status noQueryExcept(const http::Request& request, std::initializer_list<const c
 }
 
 // SPEC §1: a resource outside the caller's patient compartment does not exist for it (404, so
-// that existence is not leaked). The owner is the patient the store indexes the resource under;
-// a resource in no patient's compartment (a Device without patient) belongs to its writer.
+// that existence is not leaked). The owner is the patient the store indexes the resource under
+// (ResourceRecord.patient); a resource in no patient's compartment (a Device without patient)
+// belongs to its writer.
 bool visibleTo(const store::ResourceRecord& record, const RequestContext& context) {
   if (context.patientId.empty()) return true;
-  auto json = fhir::parseJson(record.content, fhir::ParseLimits{512, record.content.size() + 1});
-  if (!json) return false;
-  const std::string owner = indexRowsFor(record.type, record.id, *json).patient;
-  if (owner.empty()) return !context.source.empty() && record.source == context.source;
-  return owner == context.patientId;
+  if (record.patient.empty()) return !context.source.empty() && record.source == context.source;
+  return record.patient == context.patientId;
 }
 
 Error notFound(const std::string& type, const std::string& id) {

@@ -61,16 +61,16 @@ using sqlite::Statement;
 constexpr std::string_view kSelectCurrentRow =
     "SELECT rid, version_id, last_updated, deleted FROM resource WHERE type = ? AND id = ?";
 constexpr std::string_view kReadCurrent =
-    "SELECT r.version_id, r.last_updated, r.deleted, v.source, v.content "
+    "SELECT r.version_id, r.last_updated, r.deleted, v.source, v.content, r.patient "
     "FROM resource AS r JOIN resource_version AS v "
     "ON v.rid = r.rid AND v.version_id = r.version_id "
     "WHERE r.type = ? AND r.id = ?";
 constexpr std::string_view kReadVersion =
-    "SELECT v.version_id, v.last_updated, v.deleted, v.source, v.content "
+    "SELECT v.version_id, v.last_updated, v.deleted, v.source, v.content, r.patient "
     "FROM resource AS r JOIN resource_version AS v ON v.rid = r.rid "
     "WHERE r.type = ? AND r.id = ? AND v.version_id = ?";
 constexpr std::string_view kReadHistory =
-    "SELECT v.version_id, v.last_updated, v.deleted, v.source, v.content "
+    "SELECT v.version_id, v.last_updated, v.deleted, v.source, v.content, r.patient "
     "FROM resource AS r JOIN resource_version AS v ON v.rid = r.rid "
     "WHERE r.type = ? AND r.id = ? ORDER BY v.version_id DESC";
 
@@ -160,7 +160,7 @@ void rollback(Connection& db) {
   if (db.inTransaction()) (void)runSql(db, kRollback);
 }
 
-// Reads the record columns (version_id, last_updated, deleted, source, content) of a row.
+// Reads the record columns (version_id, last_updated, deleted, source, content, patient) of a row.
 ResourceRecord recordFromRow(const Statement& row, const std::string& type, const std::string& id) {
   ResourceRecord record;
   record.type = type;
@@ -170,6 +170,7 @@ ResourceRecord recordFromRow(const Statement& row, const std::string& type, cons
   record.deleted = row.int64At(2) != 0;
   record.source = row.stringAt(3);
   if (!record.deleted) record.content = row.stringAt(4);
+  if (!row.isNull(5)) record.patient = row.stringAt(5);
   return record;
 }
 

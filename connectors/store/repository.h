@@ -49,6 +49,10 @@ struct ResourceRecord {
   bool deleted = false;       // a delete is recorded as a version with no content
   std::string source;         // meta.source of the version (writer), may be empty
   std::string content;        // JSON text; empty when deleted
+  // The patient whose compartment the store indexes the resource under (IndexRows.patient of
+  // its current version); empty when none. Filled by read, vread and history (a resource's
+  // patient never changes), so access checks need not parse the content.
+  std::string patient;
 };
 
 // Produces the JSON text of a new version once its version id and timestamp are known.

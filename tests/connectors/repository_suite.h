@@ -201,6 +201,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(create_then_read_returns_the_rendered_version, Sto
   BOOST_TEST(read->source == "urn:app:tensio");
   BOOST_TEST(read->content == expected);
   BOOST_TEST(!read->deleted);
+  // The compartment the resource is indexed under comes back with read, vread and history.
+  BOOST_TEST(read->patient == "pat-1");
+  BOOST_TEST(repo.vread("Observation", "obs-1", 1)->patient == "pat-1");
+  BOOST_TEST(repo.history("Observation", "obs-1")->front().patient == "pat-1");
 
   checkError(repo.read("Observation", "nope"), ErrorKind::kNotFound, "not-found");
   checkError(repo.read("Patient", "obs-1"), ErrorKind::kNotFound, "not-found");
