@@ -54,8 +54,16 @@ Status noQueryExcept(const http::Request& request, std::initializer_list<const c
 // belongs to its writer.
 bool visibleTo(const store::ResourceRecord& record, const RequestContext& context) {
   if (context.patientId.empty()) return true;
-  if (record.patient.empty()) return !context.source.empty() && record.source == context.source;
-  return record.patient == context.patientId;
+  std::string owner = record.patient;
+  if (owner.empty() && !record.content.empty()) {
+    // The store's row of a resource deleted since has no patient any more: an older version's
+    // content still says whose it was (history and vread of deleted resources only).
+    auto json = fhir::parseJson(record.content, fhir::ParseLimits{512, record.content.size() + 1});
+    if (!json) return false;
+    owner = indexRowsFor(record.type, record.id, *json).patient;
+  }
+  if (owner.empty()) return !context.source.empty() && record.source == context.source;
+  return owner == context.patientId;
 }
 
 Error notFound(const std::string& type, const std::string& id) {

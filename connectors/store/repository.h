@@ -50,8 +50,9 @@ struct ResourceRecord {
   std::string source;         // meta.source of the version (writer), may be empty
   std::string content;        // JSON text; empty when deleted
   // The patient whose compartment the store indexes the resource under (IndexRows.patient of
-  // its current version); empty when none. Filled by read, vread and history (a resource's
-  // patient never changes), so access checks need not parse the content.
+  // its current version), filled by read, vread and history so that access checks need not
+  // parse the content. Empty when there is none, and once the resource is deleted (a delete
+  // keeps no index rows): then only an older version's content says whose it was.
   std::string patient;
 };
 
