@@ -12,6 +12,7 @@
 
 #include "connectors/outbox/file_outbox.h"
 #include "connectors/sqlite/sqlite_account_store.h"
+#include "connectors/sqlite/sqlite_audit_log.h"
 #include "connectors/sqlite/sqlite_database.h"
 #include "connectors/sqlite/sqlite_oauth_stores.h"
 #include "connectors/sqlite/sqlite_repository.h"
@@ -57,6 +58,7 @@ struct Gateway::Parts {
   std::unique_ptr<store::SqliteRepository> repository;
   std::shared_ptr<store::SqliteOAuthStores> oauthStores;
   std::shared_ptr<store::SqliteAccountStore> accountStore;
+  std::shared_ptr<store::SqliteAuditLog> auditLog;
   std::unique_ptr<oauth::FileSigningKeyStore> keys;
   std::unique_ptr<outbox::FileOutbox> outbox;
   std::unique_ptr<MeasureService> measures;
@@ -131,6 +133,9 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
   auto accounts = store::SqliteAccountStore::open(p.database);
   if (!accounts) return accounts.takeError();
   p.accountStore = std::move(*accounts);
+  auto auditLog = store::SqliteAuditLog::open(p.database);
+  if (!auditLog) return auditLog.takeError();
+  p.auditLog = std::move(*auditLog);
   logger.info("store opened", {{"path", options.path},
                                {"schema_version", p.database->schemaVersion()},
                                {"synchronous", config.storeSynchronous}});
@@ -147,7 +152,7 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
 
   p.measures = std::make_unique<MeasureService>(*p.repository, p.clock, p.ids);
   p.pairings = std::make_unique<PairingStore>(*p.repository, p.clock, p.ids);
-  p.audit = std::make_unique<AuditTrail>(*p.repository, p.clock, p.ids);
+  p.audit = std::make_unique<AuditTrail>(*p.auditLog, p.clock);
   p.accessTokens = std::make_unique<AccessTokens>(p.config, *p.keys, p.clock);
   p.policy = std::make_unique<TokenAccessPolicy>(*p.accessTokens, *p.oauthStores, *p.oauthStores,
                                                  *p.pairings, p.clock);

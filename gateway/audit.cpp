@@ -1,21 +1,18 @@
 #include "gateway/audit.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <string_view>
 #include <utility>
 
-#include "fhir/json/json.h"
 #include "fhir/types/datetime.h"
 #include "gateway/resource_index.h"
 #include "oauth/crypto/encoding.h"
 
 namespace mes::gateway {
 namespace {
-
-// meta.source of the events: the gateway writes them, not the app (as kGatewaySource).
-constexpr const char* kAuditSource = "urn:mes-gateway";
 
 constexpr const char* kInteractionSystem = "http://hl7.org/fhir/restful-interaction";
 constexpr const char* kSourceTypeSystem = "http://terminology.hl7.org/CodeSystem/security-source-type";
@@ -267,6 +264,7 @@ fhir::Value auditEventResource(const AuditRecord& record) {
   const bool rest = record.category == kAuditRest;
   fhir::Value event = fhir::Value::object();
   event.set("resourceType", str("AuditEvent"));
+  if (record.seq != 0) event.set("id", str(std::to_string(record.seq)));
   event.set("type", rest ? coding(kAuditDicomTypeSystem, "rest", "RESTful Operation")
                          : coding(kAuditTypeSystem, record.category));
   fhir::Value subtypes = fhir::Value::array();
@@ -337,6 +335,14 @@ Result<AuditRecord> auditRecordFrom(const fhir::Value& event) {
     return badEvent("not an AuditEvent");
   }
   AuditRecord record;
+  if (const std::string* id = event.findString("id")) {
+    int64_t seq = 0;
+    for (char c : *id) {
+      if (c < '0' || c > '9' || seq > (INT64_MAX - 9) / 10) return badEvent("id");
+      seq = seq * 10 + (c - '0');
+    }
+    record.seq = seq;
+  }
   const fhir::Value* type = codingOf(event, "type");
   if (hasCode(type, kAuditDicomTypeSystem, "rest")) {
     record.category = kAuditRest;
@@ -428,50 +434,22 @@ std::string describeFr(const AuditRecord& record) {
 
 // --- the trail ------------------------------------------------------------------------------
 
-AuditTrail::AuditTrail(store::Repository& repository, const Clock& clock, IdGenerator& ids,
-                       AuditTrailOptions options)
-    : repository_(repository), clock_(clock), ids_(ids), options_(options) {}
+AuditTrail::AuditTrail(store::AuditLog& log, const Clock& clock, AuditTrailOptions options)
+    : log_(log), clock_(clock), options_(options) {}
 
-std::string AuditTrail::nextId() {
-  std::lock_guard lock(idsMutex_);
-  return ids_.next();
-}
-
-Result<store::WriteRequest> AuditTrail::prepare(AuditRecord record) {
+Status AuditTrail::prepare(AuditRecord& record) const {
   if (record.recordedMs == 0) record.recordedMs = clock_.nowMs();
-  MES_RETURN_IF_ERROR(checkAuditRecord(record));
-  fhir::Value event = auditEventResource(record);
-
-  store::WriteRequest request;
-  request.type = "AuditEvent";
-  request.id = nextId();
-  request.source = kAuditSource;
-  request.index = indexRowsFor(request.type, request.id, event);
-  // The JSON is written now, by the caller's thread, so that the leader's transaction only
-  // splices id and meta in: the same text stampedJson() gives (resourceType, id, meta first).
-  event.erase("resourceType");
-  auto tail = std::make_shared<const std::string>(fhir::toJson(event).substr(1));
-  std::string head = R"({"resourceType":"AuditEvent","id":")" + request.id + R"(","meta":{"versionId":")";
-  request.render = [head = std::move(head), tail](int64_t version,
-                                                  int64_t lastUpdated) -> Result<std::string> {
-    std::string json;
-    json.reserve(head.size() + tail->size() + 96);
-    json.append(head).append(std::to_string(version));
-    json.append(R"(","lastUpdated":")").append(fhir::formatInstant(lastUpdated));
-    json.append(R"(","source":")").append(kAuditSource).append(R"("},)");
-    json.append(*tail);
-    return json;
-  };
-  return request;
+  record.seq = 0;
+  return checkAuditRecord(record);
 }
 
 Status AuditTrail::commit(const std::vector<Pending*>& batch) {
+  std::vector<AuditRecord*> entries;
+  entries.reserve(batch.size());
+  for (Pending* pending : batch) entries.push_back(&pending->record);
   Status status;
   try {
-    status = repository_.transaction([&batch](store::Transaction& tx) -> Status {
-      for (Pending* pending : batch) MES_RETURN_IF_ERROR(tx.create(pending->request).status());
-      return Status::ok();
-    });
+    status = log_.append(entries);
   } catch (const std::exception& e) {
     status = Error::internal(std::string("audit commit threw: ") + e.what());
   } catch (...) {
@@ -524,19 +502,17 @@ Status AuditTrail::submit(std::vector<Pending>& mine) {
 }
 
 Status AuditTrail::record(AuditRecord record) {
-  auto request = prepare(std::move(record));
-  if (!request) return request.takeError();
+  MES_RETURN_IF_ERROR(prepare(record));
   std::vector<Pending> mine(1);
-  mine.front().request = std::move(*request);
+  mine.front().record = std::move(record);
   return submit(mine);
 }
 
 Status AuditTrail::recordBatch(std::vector<AuditRecord> records) {
   std::vector<Pending> mine(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
-    auto request = prepare(std::move(records[i]));
-    if (!request) return request.takeError();
-    mine[i].request = std::move(*request);
+    MES_RETURN_IF_ERROR(prepare(records[i]));
+    mine[i].record = std::move(records[i]);
   }
   if (mine.empty()) return Status::ok();
   return submit(mine);
@@ -568,42 +544,24 @@ Result<bool> AuditTrail::recordAccess(AuditRecord record) {
   return inserted && !before;
 }
 
-Status AuditTrail::recordIn(store::Transaction& tx, AuditRecord record) {
-  auto request = prepare(std::move(record));
-  if (!request) return request.takeError();
-  return tx.create(*request).status();
-}
-
 Result<ActivityPage> AuditTrail::activity(const std::string& patientId, int count, int offset,
                                           const std::string& clientId) {
   if (count < 1 || count > kMaxActivityPage || offset < 0) {
     return Error::make(ErrorKind::kInvalid, "invalid-paging",
                        "The page size must be between 1 and 100 and the offset positive.");
   }
-  store::SearchQuery query;
-  query.type = "AuditEvent";
-  query.patient = patientId;
-  if (!clientId.empty()) query.tokens.push_back({"agent", {{std::string(kClientIdSystem), clientId}}});
-  query.sort = store::SortOrder::kDateDesc;
-  query.count = count + 1;
-  query.offset = offset;
-  query.withTotal = false;
-  auto page = repository_.search(query);
-  if (!page) return page.takeError();
+  auto rows = log_.forPatient(patientId, clientId, count + 1, offset);
+  if (!rows) return rows.takeError();
 
   ActivityPage out;
-  out.hasMore = page->records.size() > static_cast<size_t>(count);
-  if (out.hasMore) page->records.resize(static_cast<size_t>(count));
-  out.entries.reserve(page->records.size());
-  for (const store::ResourceRecord& stored : page->records) {
-    auto json = fhir::parseJson(stored.content);
-    if (!json) return badEvent("AuditEvent/" + stored.id + ": " + json.error().detail);
-    auto record = auditRecordFrom(*json);
-    if (!record) return record.takeError();
+  out.hasMore = rows->size() > static_cast<size_t>(count);
+  if (out.hasMore) rows->resize(static_cast<size_t>(count));
+  out.entries.reserve(rows->size());
+  for (AuditRecord& record : *rows) {
     ActivityEntry entry;
-    entry.id = stored.id;
-    entry.description = describeFr(*record);
-    entry.record = std::move(*record);
+    entry.id = std::to_string(record.seq);
+    entry.description = describeFr(record);
+    entry.record = std::move(record);
     out.entries.push_back(std::move(entry));
   }
   return out;
@@ -611,19 +569,7 @@ Result<ActivityPage> AuditTrail::activity(const std::string& patientId, int coun
 
 Result<bool> AuditTrail::hasSucceededBefore(const std::string& patientId,
                                             const std::string& clientId) {
-  store::SearchQuery query;
-  query.type = "AuditEvent";
-  query.patient = patientId;
-  // The agent token drives the query (fewest alternatives, first): an index range of this
-  // client's events for this patient; the two other filters check its rows.
-  query.tokens.push_back({"agent", {{std::string(kClientIdSystem), clientId}}});
-  query.tokens.push_back({"type", {{std::string(kAuditDicomTypeSystem), std::string("rest")}}});
-  query.tokens.push_back({"outcome", {{std::string(kAuditOutcomeSystem), std::string("0")}}});
-  query.count = 1;
-  query.withTotal = false;
-  auto page = repository_.search(query);
-  if (!page) return page.takeError();
-  return !page->records.empty();
+  return log_.hasSucceeded(patientId, clientId);
 }
 
 AuditTrailStats AuditTrail::stats() const {

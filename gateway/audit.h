@@ -1,20 +1,25 @@
-// The audit trail (issue #3 point 7, SPEC §1): one FHIR AuditEvent per /fhir interaction
-// (allowed or refused), per authorization-server event and per action of the patient in the
-// portal; the patient's "Activité" page reads it back.
+// The audit trail (issue #3 point 7, SPEC §1): one entry per /fhir interaction (allowed or
+// refused), per authorization-server event and per action of the patient in the portal; the
+// patient's "Activité" page reads it back.
 //
 // Promises:
-// - Append-only. Nothing here updates or deletes an AuditEvent; the SQLite store refuses it
-//   anyway (migration 3 triggers), whatever the code above it does.
-// - Durable before the caller answers: record() returns only once the event is committed in
-//   the repository, so a crash can never leave an access that was answered but not traced.
-// - Group commit: concurrent record() calls share one Repository::transaction. There is no
+// - Append-only. Nothing here updates or deletes an entry; the store refuses it anyway
+//   (connectors/store/audit_log.h), whatever the code above it does.
+// - Durable before the caller answers: record() returns only once the entry is committed in
+//   the audit log, so a crash can never leave an access that was answered but not traced.
+// - Group commit: concurrent record() calls share one AuditLog::append. There is no
 //   background thread: the first caller that finds no commit in progress becomes the leader,
-//   writes everything queued (at most AuditTrailOptions::maxBatch events) in one transaction
+//   writes everything queued (at most AuditTrailOptions::maxBatch entries) in one transaction
 //   and wakes the others; whoever is still waiting then leads the next batch. A failed commit
 //   fails every record() of that batch (kUnavailable "audit-unavailable": answer 503, do not
 //   serve untraced data) and nothing of it is stored; the next batch starts afresh.
+// - A write and its audit entry are two commits (the resource first): a crash between them
+//   leaves a stored write whose client got no answer, never an answered untraced access.
 //
-// AuditEvent shape (R4), compact since one is written for every request:
+// Storage and rendering. The log keeps one narrow row per entry (store::AuditEntry): that is
+// what makes tracing every read affordable. auditEventResource() renders an entry as a FHIR R4
+// AuditEvent, compact since one exists for every request:
+//   id        the entry's seq
 //   type      rest: http://terminology.hl7.org/CodeSystem/audit-event-type|rest;
 //             otherwise urn:mes-gateway:audit-event-type|oauth or |portal
 //   subtype   rest: http://hl7.org/fhir/restful-interaction|<interaction>;
@@ -34,8 +39,6 @@
 //             interaction), query (base64 of the query string), detail "request-id",
 //             "http-status" and "outcome-code" (valueString);
 //             [1] the patient: what.reference Patient/<id>, role object-role|1 (Patient).
-// Indexed (gateway/resource_index.cpp): patient, date = recorded, tokens type, subtype,
-// outcome, agent (client id), references entity.
 #pragma once
 
 #include <atomic>
@@ -48,7 +51,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "connectors/store/repository.h"
+#include "connectors/store/audit_log.h"
 #include "core/clock.h"
 #include "core/status.h"
 #include "fhir/json/value.h"
@@ -90,31 +93,12 @@ inline constexpr const char* kAuditDicomTypeSystem =
 inline constexpr const char* kAuditOutcomeSystem = "http://hl7.org/fhir/audit-event-outcome";
 inline constexpr const char* kObjectRoleSystem = "http://terminology.hl7.org/CodeSystem/object-role";
 
-// One audited action. Every member has an initializer, so designated initializers may name
-// only the members they set (-Wmissing-field-initializers stays quiet).
-struct AuditRecord {
-  int64_t recordedMs = 0;       // when the action happened (the trail's clock when 0)
-  std::string category{};       // kAuditRest | kAuditOauth | kAuditPortal
-  std::string action{};         // FHIR AuditEvent.action: C R U D E
-  std::string subtype{};        // see above
-  bool success = true;
-  int httpStatus = 0;           // 0 when there is none
-  std::string outcomeCode{};    // our stable error code on refusal (e.g. consent-missing)
-  std::string outcomeText{};    // plain words, no secrets
-  std::string patientId{};      // may be empty (e.g. an unauthenticated refusal)
-  std::string clientId{};       // the service (OAuth client) when there is one
-  std::string serviceName{};    // display
-  std::string serviceOid{};     // editor OID (urn:oid:...)
-  std::string resource{};       // "Observation/123", or "Observation" for a type-level interaction
-  std::string query{};          // search query string as received (no tokens in it)
-  std::string sourceAddress{};  // remote IP
-  std::string requestId{};
+// One audited action (every member has an initializer; see store::AuditEntry). `seq` is the
+// entry's number in the log, set when it is committed.
+using AuditRecord = store::AuditEntry;
 
-  bool operator==(const AuditRecord&) const = default;
-};
-
-// The AuditEvent for `record` (shape above), without id and meta. `record` is assumed valid
-// (see checkAuditRecord).
+// The AuditEvent for `record` (shape above), with id = seq when seq is set, without meta.
+// `record` is assumed valid (see checkAuditRecord).
 fhir::Value auditEventResource(const AuditRecord& record);
 
 // Reads back what auditEventResource wrote: auditRecordFrom(auditEventResource(r)) == r.
@@ -133,7 +117,7 @@ std::string describeFr(const AuditRecord& record);
 
 // One line of the patient's activity page.
 struct ActivityEntry {
-  std::string id;           // the AuditEvent's id
+  std::string id;           // the entry's seq, as the AuditEvent id
   AuditRecord record;       // time, service, resource, outcome...
   std::string description;  // describeFr(record)
 };
@@ -157,19 +141,17 @@ struct AuditTrailStats {
   uint64_t failedBatches = 0;  // group commits that failed
 };
 
-// The audit trail over a Repository. Thread-safe. The repository, clock and id generator must
-// outlive it; the id generator is used under the trail's own lock.
+// The audit trail over an AuditLog. Thread-safe. The log and the clock must outlive it.
 class AuditTrail {
  public:
-  AuditTrail(store::Repository& repository, const Clock& clock, IdGenerator& ids,
-             AuditTrailOptions options = {});
+  AuditTrail(store::AuditLog& log, const Clock& clock, AuditTrailOptions options = {});
   AuditTrail(const AuditTrail&) = delete;
   AuditTrail& operator=(const AuditTrail&) = delete;
 
   // Appends the event; returns once it is committed (group commit, see the top of this file).
   // Errors: checkAuditRecord's; kUnavailable "audit-unavailable" when the commit failed (the
-  // store's error in detail). Must not be called from inside a Repository::transaction
-  // callback (the store refuses nested transactions): use recordIn() there.
+  // store's error in detail). Must not be called from inside a store transaction callback
+  // (the store refuses nested write transactions).
   Status record(AuditRecord record);
   // Several events, committed together with whatever else is queued (in order, possibly over
   // several batches when there are more than maxBatch). Ok when all were committed; otherwise
@@ -183,17 +165,13 @@ class AuditTrail {
   // event is still recorded and the answer is false (a notification missed rather than a
   // request failed). Two gateway processes may both answer true for the same pair.
   Result<bool> recordAccess(AuditRecord record);
-  // Appends the event inside the caller's transaction (a write and its audit commit together,
-  // DESIGN "A request, end to end" step 5). Durable when that transaction commits; a rollback
-  // takes it away, so record a refusal with record() afterwards.
-  Status recordIn(store::Transaction& tx, AuditRecord record);
 
   // The patient's activity, newest first; `clientId` non-empty keeps one service's events.
   // count 1..100, offset >= 0, else kInvalid "invalid-paging".
   Result<ActivityPage> activity(const std::string& patientId, int count, int offset,
                                 const std::string& clientId = "");
-  // Whether a successful rest event of `clientId` for `patientId` is committed. One indexed
-  // lookup (agent token, patient), no cache.
+  // Whether a successful rest event of `clientId` for `patientId` is committed. One key lookup
+  // in the log, no cache.
   Result<bool> hasSucceededBefore(const std::string& patientId, const std::string& clientId);
 
   AuditTrailStats stats() const;
@@ -202,21 +180,17 @@ class AuditTrail {
 
  private:
   struct Pending {
-    store::WriteRequest request;
+    AuditRecord record;
     Status status;
     bool done = false;
   };
-  Result<store::WriteRequest> prepare(AuditRecord record);
+  Status prepare(AuditRecord& record) const;
   Status submit(std::vector<Pending>& mine);
   Status commit(const std::vector<Pending*>& batch);
-  std::string nextId();
 
-  store::Repository& repository_;
+  store::AuditLog& log_;
   const Clock& clock_;
-  IdGenerator& ids_;
   const AuditTrailOptions options_;
-
-  std::mutex idsMutex_;
 
   mutable std::mutex mutex_;  // guards queue_, flushing_ and the Pending entries in queue_
   std::condition_variable committed_;

@@ -1,7 +1,6 @@
 #include "gateway/resource_index.h"
 
 #include "fhir/types/datetime.h"
-#include "gateway/audit.h"
 
 namespace mes::gateway {
 namespace {
@@ -20,50 +19,6 @@ void addReference(store::IndexRows& rows, const std::string& param, const fhir::
   if (ref == nullptr || !ref->isObject()) return;
   if (const std::string* target = ref->findString("reference")) {
     rows.references.push_back({param, *target});
-  }
-}
-
-// AuditEvent (gateway/audit.h): patient = the entity whose role is Patient, date = recorded,
-// tokens type, subtype, outcome and agent (client id), references entity (what.reference).
-void addAuditEventRows(store::IndexRows& rows, const fhir::Value& event) {
-  if (const std::string* recorded = event.findString("recorded")) {
-    if (auto range = fhir::parseDateTime(*recorded, fhir::DateTimeForm::kInstant)) {
-      rows.dateLowMs = range->lowMs;
-      rows.dateHighMs = range->highMs;
-    }
-  }
-  if (const fhir::Value* type = event.find("type"); type != nullptr && type->isObject()) {
-    const std::string* system = type->findString("system");
-    if (const std::string* code = type->findString("code")) {
-      rows.tokens.push_back({"type", system != nullptr ? *system : std::string(), *code});
-    }
-  }
-  addTokens(rows, "subtype", event.find("subtype"));
-  if (const std::string* outcome = event.findString("outcome")) {
-    rows.tokens.push_back({"outcome", kAuditOutcomeSystem, *outcome});
-  }
-  if (const fhir::Value* agents = event.find("agent"); agents != nullptr && agents->isArray()) {
-    for (const auto& agent : agents->items()) {
-      const fhir::Value* who = agent.find("who");
-      const fhir::Value* identifier = who != nullptr ? who->find("identifier") : nullptr;
-      if (identifier == nullptr || !identifier->isObject()) continue;
-      const std::string* system = identifier->findString("system");
-      const std::string* value = identifier->findString("value");
-      if (system != nullptr && value != nullptr) rows.tokens.push_back({"agent", *system, *value});
-    }
-  }
-  if (const fhir::Value* entities = event.find("entity"); entities && entities->isArray()) {
-    for (const auto& entity : entities->items()) {
-      const fhir::Value* what = entity.find("what");
-      addReference(rows, "entity", what);
-      const fhir::Value* role = entity.find("role");
-      const std::string* roleSystem = role != nullptr ? role->findString("system") : nullptr;
-      const std::string* roleCode = role != nullptr ? role->findString("code") : nullptr;
-      if (what != nullptr && roleSystem != nullptr && roleCode != nullptr &&
-          *roleSystem == kObjectRoleSystem && *roleCode == "1") {
-        rows.patient = referencedId(*what, "Patient");
-      }
-    }
   }
 }
 
@@ -110,8 +65,6 @@ store::IndexRows indexRowsFor(const std::string& type, const std::string& id,
   } else if (type == "Patient") {
     rows.patient = id;
     addTokens(rows, "identifier", resource.find("identifier"));
-  } else if (type == "AuditEvent") {
-    addAuditEventRows(rows, resource);
   }
   return rows;
 }

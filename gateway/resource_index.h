@@ -12,8 +12,6 @@ namespace mes::gateway {
 // references subject / device / derived-from.
 // Device: tokens identifier, patient = Device.patient when present.
 // Patient: tokens identifier, patient = itself.
-// AuditEvent: patient = the entity with role Patient, date = recorded, tokens type / subtype /
-// outcome / agent (client id), references entity (gateway/audit.h).
 // The resource is assumed valid for its profile (validated before).
 store::IndexRows indexRowsFor(const std::string& type, const std::string& id,
                               const fhir::Value& resource);

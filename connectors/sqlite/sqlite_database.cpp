@@ -208,6 +208,54 @@ CREATE TABLE login_address_failures (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX login_address_failures_by_window ON login_address_failures (window_start_ms);
 )sql"},
+    // sqlite_audit_log.cpp: the audit trail as one narrow append-only row per entry (the
+    // AuditEvent resources of migration 3 cost a versioned resource and eight index rows each).
+    // Events stored as AuditEvent resources by earlier versions stay where they are, readable
+    // and still append-only; the activity page shows the entries of this table.
+    Migration{5, "append-only audit log", R"sql(
+CREATE TABLE audit_log (
+  seq            INTEGER PRIMARY KEY,
+  recorded_ms    INTEGER NOT NULL,
+  category       TEXT    NOT NULL,
+  action         TEXT    NOT NULL,
+  subtype        TEXT    NOT NULL,
+  success        INTEGER NOT NULL CHECK (success IN (0, 1)),
+  http_status    INTEGER NOT NULL,
+  outcome_code   TEXT    NOT NULL,
+  outcome_text   TEXT    NOT NULL,
+  patient_id     TEXT    NOT NULL,
+  client_id      TEXT    NOT NULL,
+  service_name   TEXT    NOT NULL,
+  service_oid    TEXT    NOT NULL,
+  resource       TEXT    NOT NULL,
+  query          TEXT    NOT NULL,
+  source_address TEXT    NOT NULL,
+  request_id     TEXT    NOT NULL
+) STRICT;
+CREATE INDEX audit_log_by_patient ON audit_log (patient_id, recorded_ms);
+
+CREATE TABLE audit_service_access (
+  patient_id TEXT    NOT NULL,
+  client_id  TEXT    NOT NULL,
+  first_seq  INTEGER NOT NULL,
+  PRIMARY KEY (patient_id, client_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TRIGGER audit_log_first_access AFTER INSERT ON audit_log
+  WHEN NEW.category = 'rest' AND NEW.success = 1 AND NEW.patient_id <> '' AND NEW.client_id <> ''
+  BEGIN
+    INSERT OR IGNORE INTO audit_service_access (patient_id, client_id, first_seq)
+    VALUES (NEW.patient_id, NEW.client_id, NEW.seq);
+  END;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_service_access_no_update BEFORE UPDATE ON audit_service_access
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_service_access_no_delete BEFORE DELETE ON audit_service_access
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql"},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

@@ -15,12 +15,11 @@
 #include <thread>
 #include <vector>
 
-#include "connectors/sqlite/sqlite_repository.h"
+#include "connectors/sqlite/sqlite_audit_log.h"
+#include "connectors/sqlite/sqlite_database.h"
 #include "connectors/temp_dir.h"
 #include "core/clock.h"
 #include "fhir/json/json.h"
-#include "gateway/fhir_response.h"
-#include "gateway/resource_index.h"
 
 using namespace mes::gateway;
 namespace bdata = boost::unit_test::data;
@@ -29,11 +28,8 @@ using mes::ErrorKind;
 using mes::Result;
 using mes::Status;
 using mes::fhir::Value;
-using mes::store::Repository;
-using mes::store::ResourceRecord;
-using mes::store::SearchPage;
-using mes::store::SearchQuery;
-using mes::store::Transaction;
+using mes::store::AuditEntry;
+using mes::store::AuditLog;
 
 namespace {
 
@@ -103,45 +99,39 @@ const Value& at(const Value& v, size_t i) {
 }
 std::string text(const Value& v, std::string_view key) { return at(v, key).text(); }
 
-// Repository decorators: a slow disk, or a transaction held at a gate and then failed.
-class ForwardingRepository : public Repository {
+// Audit log decorators: a slow disk, or an append held at a gate and then failed.
+class ForwardingLog : public AuditLog {
  public:
-  explicit ForwardingRepository(Repository& inner) : inner_(inner) {}
-  Result<ResourceRecord> read(const std::string& type, const std::string& id) override {
-    return inner_.read(type, id);
+  explicit ForwardingLog(AuditLog& inner) : inner_(inner) {}
+  Status append(const std::vector<AuditEntry*>& entries) override { return inner_.append(entries); }
+  Result<std::vector<AuditEntry>> forPatient(const std::string& patientId,
+                                             const std::string& clientId, int limit,
+                                             int offset) override {
+    return inner_.forPatient(patientId, clientId, limit, offset);
   }
-  Result<ResourceRecord> vread(const std::string& type, const std::string& id,
-                               int64_t versionId) override {
-    return inner_.vread(type, id, versionId);
-  }
-  Result<std::vector<ResourceRecord>> history(const std::string& type,
-                                              const std::string& id) override {
-    return inner_.history(type, id);
-  }
-  Result<SearchPage> search(const SearchQuery& query) override { return inner_.search(query); }
-  Status transaction(const std::function<Status(Transaction&)>& work) override {
-    return inner_.transaction(work);
+  Result<bool> hasSucceeded(const std::string& patientId, const std::string& clientId) override {
+    return inner_.hasSucceeded(patientId, clientId);
   }
 
  protected:
-  Repository& inner_;
+  AuditLog& inner_;
 };
 
-class SlowRepository final : public ForwardingRepository {
+class SlowLog final : public ForwardingLog {
  public:
-  using ForwardingRepository::ForwardingRepository;
-  Status transaction(const std::function<Status(Transaction&)>& work) override {
+  using ForwardingLog::ForwardingLog;
+  Status append(const std::vector<AuditEntry*>& entries) override {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    return inner_.transaction(work);
+    return inner_.append(entries);
   }
 };
 
-class ControlledRepository final : public ForwardingRepository {
+class ControlledLog final : public ForwardingLog {
  public:
-  using ForwardingRepository::ForwardingRepository;
-  // Transaction number `n` (0-based) waits until open() is called.
+  using ForwardingLog::ForwardingLog;
+  // Append number `n` (0-based) waits until open() is called.
   void holdCall(int n) { held_ = n; }
-  // Transaction number `n` runs its work, then fails (a commit that did not happen).
+  // Append number `n` fails without storing anything (a transaction that did not commit).
   void failCall(int n) { failing_ = n; }
   void open() {
     std::lock_guard lock(mutex_);
@@ -150,19 +140,14 @@ class ControlledRepository final : public ForwardingRepository {
   }
   int calls() const { return calls_.load(); }
 
-  Status transaction(const std::function<Status(Transaction&)>& work) override {
+  Status append(const std::vector<AuditEntry*>& entries) override {
     const int n = calls_.fetch_add(1);
     if (n == held_) {
       std::unique_lock lock(mutex_);
       opened_.wait(lock, [this] { return open_; });
     }
-    if (n == failing_.load()) {
-      return inner_.transaction([&work](Transaction& tx) -> Status {
-        MES_RETURN_IF_ERROR(work(tx));
-        return Error::internal("disk I/O error (test)");
-      });
-    }
-    return inner_.transaction(work);
+    if (n == failing_.load()) return Error::internal("disk I/O error (test)");
+    return inner_.append(entries);
   }
 
  private:
@@ -174,37 +159,26 @@ class ControlledRepository final : public ForwardingRepository {
   bool open_ = false;
 };
 
-// A SQLite store in a temporary directory and a trail over it (or over a decorator of it).
+// A SQLite audit log in a temporary directory and a trail over it (or over a decorator of it).
 struct Store {
   Store() : clock(kT0) {
-    auto opened = mes::store::SqliteRepository::open({dir.file("store.db")}, clock);
-    if (!opened) throw std::runtime_error("cannot open the store: " + opened.error().detail);
-    repo = std::move(opened).value();
+    auto db = mes::store::SqliteDatabase::open({.path = dir.file("store.db")}, clock);
+    if (!db) throw std::runtime_error("cannot open the store: " + db.error().detail);
+    auto opened = mes::store::SqliteAuditLog::open(std::move(db).value());
+    if (!opened) throw std::runtime_error("cannot open the audit log: " + opened.error().detail);
+    log = std::move(opened).value();
   }
 
-  // Every AuditEvent of `patient`, newest first, parsed back.
+  // Every entry of `patient` as stored, newest first.
   std::vector<AuditRecord> events(const std::string& patient = "pat-1") {
-    SearchQuery query;
-    query.type = "AuditEvent";
-    query.patient = patient;
-    query.count = 100000;
-    auto page = repo->search(query);
-    BOOST_REQUIRE(page.isOk());
-    std::vector<AuditRecord> out;
-    for (const auto& record : page->records) {
-      auto json = mes::fhir::parseJson(record.content);
-      BOOST_REQUIRE(json.isOk());
-      auto parsed = auditRecordFrom(*json);
-      BOOST_REQUIRE(parsed.isOk());
-      out.push_back(*parsed);
-    }
-    return out;
+    auto rows = log->forPatient(patient, "", 100000, 0);
+    BOOST_REQUIRE(rows.isOk());
+    return *rows;
   }
 
   mes::test::TempDir dir{"mes-audit"};
   mes::ManualClock clock;
-  mes::RandomIdGenerator ids;
-  std::unique_ptr<mes::store::SqliteRepository> repo;
+  std::shared_ptr<mes::store::SqliteAuditLog> log;
 };
 
 void requireOk(const Status& s) {
@@ -391,29 +365,15 @@ BOOST_DATA_TEST_CASE(invalid_records_are_the_callers_bug, bdata::make(kBadRecord
   BOOST_TEST(static_cast<int>(s.error().kind) == static_cast<int>(ErrorKind::kInternal));
 }
 
-BOOST_AUTO_TEST_CASE(index_rows_serve_the_portal_queries) {
-  const auto rows = indexRowsFor("AuditEvent", "ae-1", auditEventResource(tensioRead()));
-  BOOST_TEST(rows.patient == "pat-1");
-  BOOST_TEST(*rows.dateLowMs == kT0);
-  BOOST_TEST(*rows.dateHighMs == kT0);
-  std::map<std::string, std::string> tokens;
-  for (const auto& t : rows.tokens) tokens[t.param] = t.system + "|" + t.code;
-  BOOST_TEST(tokens["type"] == "http://terminology.hl7.org/CodeSystem/audit-event-type|rest");
-  BOOST_TEST(tokens["subtype"] == "http://hl7.org/fhir/restful-interaction|read");
-  BOOST_TEST(tokens["outcome"] == "http://hl7.org/fhir/audit-event-outcome|0");
-  BOOST_TEST(tokens["agent"] == "urn:mes-gateway:client-id|tensio");
-  BOOST_TEST(rows.tokens.size() == 4u);
-  BOOST_REQUIRE_EQUAL(rows.references.size(), 2u);
-  BOOST_TEST(rows.references[0].param == "entity");
-  BOOST_TEST(rows.references[0].target == "Observation/obs-1");
-  BOOST_TEST(rows.references[1].target == "Patient/pat-1");
-
-  // portal: the patient agent has no identifier, the service's is indexed
-  const auto portalRows = indexRowsFor("AuditEvent", "ae-2", auditEventResource(portal(kAuditPairingCreated)));
-  BOOST_TEST(portalRows.patient == "pat-1");
-  size_t agents = 0;
-  for (const auto& t : portalRows.tokens) agents += t.param == "agent" ? 1u : 0u;
-  BOOST_TEST(agents == 1u);
+BOOST_AUTO_TEST_CASE(the_entry_number_is_the_event_id) {
+  AuditRecord r = tensioSearch();
+  r.seq = 4711;
+  const Value event = auditEventResource(r);
+  BOOST_TEST(text(event, "id") == "4711");
+  auto back = auditRecordFrom(event);
+  BOOST_REQUIRE(back.isOk());
+  BOOST_TEST((*back == r));
+  BOOST_TEST(auditEventResource(tensioSearch()).find("id") == nullptr);  // not yet stored
 }
 
 // --- describeFr -------------------------------------------------------------------------------
@@ -512,7 +472,7 @@ BOOST_DATA_TEST_CASE(plain_french_for_the_patient, bdata::make(kSentences), s) {
 // --- the trail --------------------------------------------------------------------------------
 
 BOOST_FIXTURE_TEST_CASE(record_returns_once_committed, Store) {
-  AuditTrail trail(*repo, clock, ids);
+  AuditTrail trail(*log, clock);
   AuditRecord r = tensioRead();
   r.recordedMs = 0;  // the trail's clock
   clock.set(kT0 + 5);
@@ -521,32 +481,17 @@ BOOST_FIXTURE_TEST_CASE(record_returns_once_committed, Store) {
   auto stored = events();
   BOOST_REQUIRE_EQUAL(stored.size(), 1u);
   r.recordedMs = kT0 + 5;
+  BOOST_TEST(stored[0].seq > 0);
+  r.seq = stored[0].seq;
   BOOST_TEST((stored[0] == r));
   BOOST_TEST(trail.stats().commits == 1u);
   BOOST_TEST(trail.stats().events == 1u);
   BOOST_TEST(trail.queued() == 0u);
 }
 
-BOOST_FIXTURE_TEST_CASE(stored_json_is_stamped_like_every_other_resource, Store) {
-  AuditTrail trail(*repo, clock, ids);
-  requireOk(trail.record(tensioSearch()));
-  SearchQuery query;
-  query.type = "AuditEvent";
-  auto page = repo->search(query);
-  BOOST_REQUIRE(page.isOk());
-  BOOST_REQUIRE_EQUAL(page->records.size(), 1u);
-  const ResourceRecord& stored = page->records[0];
-  BOOST_TEST(stored.source == "urn:mes-gateway");
-  BOOST_TEST(stored.versionId == 1);
-  const std::string expected = stampedJson(auditEventResource(tensioSearch()), stored.id, 1,
-                                           stored.lastUpdatedMs, "urn:mes-gateway");
-  BOOST_TEST(stored.content == expected);
-  BOOST_TEST(mes::fhir::parseJson(stored.content).isOk());
-}
-
 BOOST_FIXTURE_TEST_CASE(concurrent_records_share_commits, Store) {
-  SlowRepository slow(*repo);  // 2 ms per transaction: callers pile up behind a commit
-  AuditTrail trail(slow, clock, ids);
+  SlowLog slow(*log);  // 2 ms per append: callers pile up behind a commit
+  AuditTrail trail(slow, clock);
   constexpr int kThreads = 8;
   constexpr int kPerThread = 25;
   std::atomic<int> failures{0};
@@ -577,7 +522,7 @@ BOOST_FIXTURE_TEST_CASE(concurrent_records_share_commits, Store) {
 BOOST_FIXTURE_TEST_CASE(a_batch_larger_than_the_bound_takes_several_commits, Store) {
   AuditTrailOptions options;
   options.maxBatch = 4;
-  AuditTrail trail(*repo, clock, ids, options);
+  AuditTrail trail(*log, clock, options);
   std::vector<AuditRecord> batch;
   for (int i = 0; i < 10; ++i) {
     AuditRecord r = tensioRead();
@@ -595,9 +540,9 @@ BOOST_FIXTURE_TEST_CASE(a_batch_larger_than_the_bound_takes_several_commits, Sto
 }
 
 BOOST_FIXTURE_TEST_CASE(a_failed_commit_fails_its_whole_batch_and_only_it, Store) {
-  ControlledRepository controlled(*repo);
+  ControlledLog controlled(*log);
   controlled.holdCall(0);
-  AuditTrail trail(controlled, clock, ids);
+  AuditTrail trail(controlled, clock);
   auto recordAsync = [&](const std::string& requestId) {
     return std::async(std::launch::async, [&trail, requestId] {
       AuditRecord r = tensioRead();
@@ -642,7 +587,7 @@ BOOST_FIXTURE_TEST_CASE(a_failed_commit_fails_its_whole_batch_and_only_it, Store
 }
 
 BOOST_FIXTURE_TEST_CASE(activity_is_newest_first_paged_and_filtered, Store) {
-  AuditTrail trail(*repo, clock, ids);
+  AuditTrail trail(*log, clock);
   // 5 Tensio+ reads, 2 GlucoNote creates, interleaved in time; one event of another patient.
   for (int i = 0; i < 7; ++i) {
     AuditRecord r = tensioRead();
@@ -711,7 +656,7 @@ BOOST_FIXTURE_TEST_CASE(activity_is_newest_first_paged_and_filtered, Store) {
 }
 
 BOOST_FIXTURE_TEST_CASE(has_succeeded_before_counts_only_successful_rest_access, Store) {
-  AuditTrail trail(*repo, clock, ids);
+  AuditTrail trail(*log, clock);
   auto before = [&] {
     auto r = trail.hasSucceededBefore("pat-1", "tensio");
     BOOST_REQUIRE(r.isOk());
@@ -739,7 +684,7 @@ BOOST_FIXTURE_TEST_CASE(record_access_says_first_access_once, Store) {
     return *answer;
   };
   {
-    AuditTrail trail(*repo, clock, ids);
+    AuditTrail trail(*log, clock);
     BOOST_TEST(!first(trail, refused(tensioRead(), 403, "consent-missing", "")));
     BOOST_TEST(!first(trail, oauth(kAuditTokenIssued)));
     BOOST_TEST(first(trail, tensioRead()));
@@ -753,14 +698,14 @@ BOOST_FIXTURE_TEST_CASE(record_access_says_first_access_once, Store) {
     BOOST_TEST(!first(trail, anonymousRead));
   }
   // Another process (a fresh trail) finds the earlier access in the store.
-  AuditTrail restarted(*repo, clock, ids);
+  AuditTrail restarted(*log, clock);
   BOOST_TEST(!first(restarted, tensioRead()));
   BOOST_TEST(events().size() == 7u);  // every call recorded its event
 }
 
 BOOST_FIXTURE_TEST_CASE(concurrent_first_accesses_notify_once, Store) {
-  SlowRepository slow(*repo);
-  AuditTrail trail(slow, clock, ids);
+  SlowLog slow(*log);
+  AuditTrail trail(slow, clock);
   std::atomic<int> firsts{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
@@ -772,53 +717,6 @@ BOOST_FIXTURE_TEST_CASE(concurrent_first_accesses_notify_once, Store) {
   for (auto& thread : threads) thread.join();
   BOOST_TEST(firsts.load() == 1);
   BOOST_TEST(events().size() == 8u);
-}
-
-BOOST_FIXTURE_TEST_CASE(record_in_commits_with_the_callers_transaction, Store) {
-  AuditTrail trail(*repo, clock, ids);
-  AuditRecord created = tensioRead();
-  created.subtype = "create";
-  created.action = "C";
-  created.requestId = "kept";
-  requireOk(repo->transaction([&](Transaction& tx) { return trail.recordIn(tx, created); }));
-  AuditRecord rolledBack = created;
-  rolledBack.requestId = "rolled-back";
-  Status s = repo->transaction([&](Transaction& tx) -> Status {
-    MES_RETURN_IF_ERROR(trail.recordIn(tx, rolledBack));
-    return Error::make(ErrorKind::kUnprocessable, "unit-mismatch", "Wrong unit.");
-  });
-  BOOST_TEST(!s.isOk());
-  const auto stored = events();
-  BOOST_REQUIRE_EQUAL(stored.size(), 1u);
-  BOOST_TEST(stored[0].requestId == "kept");
-  BOOST_TEST(trail.stats().commits == 0u);  // not the trail's commits
-}
-
-BOOST_FIXTURE_TEST_CASE(no_repository_call_changes_or_removes_an_event, Store) {
-  AuditTrail trail(*repo, clock, ids);
-  requireOk(trail.record(tensioRead()));
-  SearchQuery query;
-  query.type = "AuditEvent";
-  auto page = repo->search(query);
-  BOOST_REQUIRE(page.isOk());
-  BOOST_REQUIRE_EQUAL(page->records.size(), 1u);
-  const ResourceRecord original = page->records[0];
-
-  clock.advance(1000);
-  mes::store::WriteRequest rewrite;
-  rewrite.type = "AuditEvent";
-  rewrite.id = original.id;
-  rewrite.source = "urn:someone";
-  rewrite.render = [](int64_t, int64_t) -> Result<std::string> { return std::string("{}"); };
-  BOOST_TEST(!repo->update(rewrite).isOk());
-  BOOST_TEST(!repo->remove("AuditEvent", original.id, std::nullopt).isOk());
-  BOOST_TEST(!repo->create(rewrite).isOk());  // the id is taken
-
-  auto now = repo->read("AuditEvent", original.id);
-  BOOST_REQUIRE(now.isOk());
-  BOOST_TEST(now->versionId == 1);
-  BOOST_TEST(now->content == original.content);
-  BOOST_TEST(repo->history("AuditEvent", original.id)->size() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -11,7 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "connectors/sqlite/sqlite_repository.h"
+#include "connectors/sqlite/sqlite_audit_log.h"
+#include "connectors/sqlite/sqlite_database.h"
 #include "connectors/temp_dir.h"
 #include "core/clock.h"
 #include "fhir/json/json.h"
@@ -266,10 +267,12 @@ BOOST_AUTO_TEST_CASE(the_service_oid_is_the_source_before_the_fragment) {
 
 struct Trail {
   Trail() : clock(kT0), logSink(std::fopen("/dev/null", "w")), logger(clock, LogLevel::kError, logSink) {
-    auto opened = mes::store::SqliteRepository::open({dir.file("store.db")}, clock);
-    if (!opened) throw std::runtime_error("cannot open the store: " + opened.error().detail);
-    repo = std::move(opened).value();
-    trail = std::make_unique<AuditTrail>(*repo, clock, ids);
+    auto db = mes::store::SqliteDatabase::open({.path = dir.file("store.db")}, clock);
+    if (!db) throw std::runtime_error("cannot open the store: " + db.error().detail);
+    auto opened = mes::store::SqliteAuditLog::open(std::move(db).value());
+    if (!opened) throw std::runtime_error("cannot open the audit log: " + opened.error().detail);
+    log = std::move(opened).value();
+    trail = std::make_unique<AuditTrail>(*log, clock);
     auditor = std::make_unique<FhirRequestAuditor>(*trail, outbox, clock, logger);
   }
   ~Trail() {
@@ -282,9 +285,8 @@ struct Trail {
   mes::ManualClock clock;
   std::FILE* logSink;
   Logger logger;
-  mes::RandomIdGenerator ids;
   RecordingOutbox outbox;
-  std::unique_ptr<mes::store::SqliteRepository> repo;
+  std::shared_ptr<mes::store::SqliteAuditLog> log;
   std::unique_ptr<AuditTrail> trail;
   std::unique_ptr<FhirRequestAuditor> auditor;
 };

@@ -1,0 +1,40 @@
+// The audit log (connectors/store/audit_log.h) over a SqliteDatabase shared with the other
+// stores, in the tables of migration 5:
+//  - audit_log: one row per entry; seq is the rowid (append order); one index on
+//    (patient_id, recorded_ms) serves the activity page, newest first;
+//  - audit_service_access: one row per (patient, client) with a successful "rest" entry, kept
+//    by an insert trigger, so hasSucceeded() is a key lookup.
+// Triggers refuse any UPDATE or DELETE of either table, from any connection.
+//
+// append() is one write transaction (BEGIN IMMEDIATE ... COMMIT) on the database's writer
+// connection; reads run on the reader pool. Errors: the database's kUnavailable
+// "store-closed" / "store-busy", kInternal for any other SQLite failure (message in detail).
+#pragma once
+
+#include <memory>
+
+#include "connectors/sqlite/sqlite_database.h"
+#include "connectors/store/audit_log.h"
+
+namespace mes::store {
+
+class SqliteAuditLog final : public AuditLog {
+ public:
+  // kInternal when the database's schema predates the audit tables.
+  static Result<std::shared_ptr<SqliteAuditLog>> open(std::shared_ptr<SqliteDatabase> database);
+
+  static constexpr int64_t kSchemaVersion = 5;
+
+  Status append(const std::vector<AuditEntry*>& entries) override;
+  Result<std::vector<AuditEntry>> forPatient(const std::string& patientId,
+                                             const std::string& clientId, int limit,
+                                             int offset) override;
+  Result<bool> hasSucceeded(const std::string& patientId, const std::string& clientId) override;
+
+ private:
+  explicit SqliteAuditLog(std::shared_ptr<SqliteDatabase> database)
+      : database_(std::move(database)) {}
+  std::shared_ptr<SqliteDatabase> database_;
+};
+
+}  // namespace mes::store
