@@ -14,6 +14,8 @@ namespace mes::gateway {
 // Patient: tokens identifier, patient = itself.
 // AuditEvent: patient = the entity with role Patient, date = recorded, tokens type / subtype /
 // outcome / agent (client id), references entity (gateway/audit.h).
+// Appointment: patient = the first participant actor Patient/<id>, date = [start, end], tokens
+// status / identifier, references actor / patient.
 // The resource is assumed valid for its profile (validated before).
 store::IndexRows indexRowsFor(const std::string& type, const std::string& id,
                               const fhir::Value& resource);
