@@ -1,6 +1,7 @@
 #include "gateway/agenda_service.h"
 
 #include <memory>
+#include <vector>
 
 #include "fhir/json/json.h"
 #include "fhir/profiles/appointment_profile.h"
@@ -66,6 +67,7 @@ std::string shortDescription(const fhir::Value& appointment) {
 struct AgendaService::Prepared {
   fhir::Value resource;
   std::string patientId;
+  std::vector<fhir::AppointmentIdentifier> identifiers;
 };
 
 AgendaService::AgendaService(store::Repository& repository, IdGenerator& ids,
@@ -111,7 +113,8 @@ Result<AgendaService::Prepared> AgendaService::prepare(fhir::Value appointment,
                          "several patients.",
                          "Appointment.participant");
   }
-  return Prepared{std::move(appointment), validated->patientIds.front()};
+  return Prepared{std::move(appointment), validated->patientIds.front(),
+                  std::move(validated->identifiers)};
 }
 
 Status AgendaService::checkPatientExists(store::Transaction& tx, const Prepared& prepared) {
@@ -204,10 +207,13 @@ Result<AgendaWrite> AgendaService::updateByIdentifier(const AppointmentKey& key,
                                                       fhir::Value appointment,
                                                       std::optional<int64_t> ifMatch,
                                                       const RequestContext& context) {
-  auto validated = fhir::validateAppointment(appointment);
-  if (!validated) return validated.takeError();
+  const std::string* bodyId = appointment.findString("id");
+  const std::optional<std::string> givenId =
+      bodyId != nullptr ? std::optional<std::string>(*bodyId) : std::nullopt;
+  auto prepared = prepare(std::move(appointment), context);
+  if (!prepared) return prepared.takeError();
   bool carried = false;
-  for (const auto& identifier : validated->identifiers) {
+  for (const auto& identifier : prepared->identifiers) {
     carried = carried || (identifier.system == key.system && identifier.value == key.value);
   }
   if (!carried) {
@@ -216,11 +222,6 @@ Result<AgendaWrite> AgendaService::updateByIdentifier(const AppointmentKey& key,
                            key.value + ") in Appointment.identifier.",
                        "Appointment.identifier");
   }
-  const std::string* bodyId = appointment.findString("id");
-  const std::optional<std::string> givenId =
-      bodyId != nullptr ? std::optional<std::string>(*bodyId) : std::nullopt;
-  auto prepared = prepare(std::move(appointment), context);
-  if (!prepared) return prepared.takeError();
 
   store::SearchQuery query;
   query.type = kType;
