@@ -17,6 +17,7 @@
 #include "connectors/sqlite/sqlite_oauth_stores.h"
 #include "connectors/sqlite/sqlite_repository.h"
 #include "fhir/json/json.h"
+#include "gateway/agenda_api.h"
 #include "gateway/audit.h"
 #include "gateway/authorization_server.h"
 #include "gateway/fhir_api.h"
@@ -68,6 +69,8 @@ struct Gateway::Parts {
   std::unique_ptr<TokenAccessPolicy> policy;
   std::unique_ptr<Router> router;
   std::unique_ptr<FhirApi> api;
+  std::unique_ptr<AgendaService> agenda;  // SPEC §4
+  std::unique_ptr<AgendaApi> agendaApi;
   std::unique_ptr<PortalAuth> portal;
   std::unique_ptr<AuthorizationServer> authz;
   std::unique_ptr<FhirRequestAuditor> auditor;
@@ -158,6 +161,8 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
                                                  *p.pairings, p.clock);
   p.router = std::make_unique<Router>(logger, *p.policy, fhirError, config.maxBodyBytes);
   p.api = std::make_unique<FhirApi>(p.config, *p.repository, *p.measures);
+  p.agenda = std::make_unique<AgendaService>(*p.repository, p.ids, *p.outbox, logger);
+  p.agendaApi = std::make_unique<AgendaApi>(p.config, *p.repository, *p.agenda, p.clock);
   p.portal = std::make_unique<PortalAuth>(p.config, *p.accountStore, *p.accountStore,
                                           *p.accountStore, *p.outbox, p.clock, logger);
   p.authz = std::make_unique<AuthorizationServer>(
@@ -184,6 +189,7 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
   });
 
   p.api->registerRoutes(*p.router);
+  p.agendaApi->registerRoutes(*p.router);
   p.portal->registerRoutes(*p.router);
   p.authz->registerRoutes(*p.router);
   p.router->add("GET", "/healthz", Interaction::kPublic, "",

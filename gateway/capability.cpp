@@ -1,6 +1,7 @@
 // GET /fhir/metadata: what this server implements, and nothing more.
 #include "fhir/profiles/measure_profiles.h"
 #include "fhir/types/datetime.h"
+#include "gateway/agenda_api.h"
 #include "gateway/fhir_api.h"
 #include "gateway/observation_search.h"
 
@@ -89,6 +90,7 @@ fhir::Value FhirApi::capabilityStatement() const {
   observation.set("searchParam", std::move(params));
   resources.push(std::move(observation));
 
+  resources.push(AgendaApi::capabilityResource());  // SPEC §4
   for (const char* type : {"Patient", "Device"}) {
     Value r = Value::object();
     r.set("type", str(type));

@@ -22,6 +22,37 @@ void addReference(store::IndexRows& rows, const std::string& param, const fhir::
   }
 }
 
+// Appointment (gateway/agenda_service.h): patient = the first participant whose actor is
+// Patient/<id>, date = [start, end], tokens status / identifier, references actor (every
+// participant's) and patient.
+void addAppointmentRows(store::IndexRows& rows, const fhir::Value& appointment) {
+  const std::string* start = appointment.findString("start");
+  const std::string* end = appointment.findString("end");
+  if (start != nullptr && end != nullptr) {
+    auto low = fhir::parseDateTime(*start, fhir::DateTimeForm::kInstant);
+    auto high = fhir::parseDateTime(*end, fhir::DateTimeForm::kInstant);
+    if (low && high) {
+      rows.dateLowMs = low->lowMs;
+      rows.dateHighMs = high->highMs;
+    }
+  }
+  if (const std::string* status = appointment.findString("status")) {
+    rows.tokens.push_back({"status", "http://hl7.org/fhir/appointmentstatus", *status});
+  }
+  addTokens(rows, "identifier", appointment.find("identifier"));
+  const fhir::Value* participants = appointment.find("participant");
+  if (participants == nullptr || !participants->isArray()) return;
+  for (const auto& participant : participants->items()) {
+    const fhir::Value* actor = participant.find("actor");
+    if (actor == nullptr) continue;
+    addReference(rows, "actor", actor);
+    const std::string patient = referencedId(*actor, "Patient");
+    if (patient.empty()) continue;
+    addReference(rows, "patient", actor);
+    if (rows.patient.empty()) rows.patient = patient;
+  }
+}
+
 }  // namespace
 
 std::string referencedId(const fhir::Value& reference, const std::string& type) {
@@ -65,6 +96,8 @@ store::IndexRows indexRowsFor(const std::string& type, const std::string& id,
   } else if (type == "Patient") {
     rows.patient = id;
     addTokens(rows, "identifier", resource.find("identifier"));
+  } else if (type == "Appointment") {
+    addAppointmentRows(rows, resource);
   }
   return rows;
 }

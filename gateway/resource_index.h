@@ -12,6 +12,8 @@ namespace mes::gateway {
 // references subject / device / derived-from.
 // Device: tokens identifier, patient = Device.patient when present.
 // Patient: tokens identifier, patient = itself.
+// Appointment: patient = the first participant actor Patient/<id>, date = [start, end], tokens
+// status / identifier, references actor / patient.
 // The resource is assumed valid for its profile (validated before).
 store::IndexRows indexRowsFor(const std::string& type, const std::string& id,
                               const fhir::Value& resource);
