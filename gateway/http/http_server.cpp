@@ -3,6 +3,7 @@
 #include <cpprest/http_listener.h>
 #include <pplx/threadpool.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -24,11 +25,14 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::condition_variable idle;
 
   struct BodyState {
-    std::vector<unsigned char> chunk = std::vector<unsigned char>(64 * 1024);
+    // Not value-initialised: a read fills what it returns.
+    std::unique_ptr<unsigned char[]> chunk;
+    size_t chunkSize = 0;
     std::string body;
     uint64_t received = 0;
     bool tooLarge = false;
   };
+  static constexpr size_t kMaxChunk = 64 * 1024;
 
   void onRequest(wh::http_request request) {
     inFlight.fetch_add(1);
@@ -38,19 +42,29 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       send(request, std::move(r));
       return;
     }
-    auto state = std::make_shared<BodyState>();
     uint64_t declared = 0;
-    if (request.headers().match(wh::header_names::content_length, declared) &&
-        declared <= options.maxBodyBytes) {
+    const bool hasLength = request.headers().match(wh::header_names::content_length, declared);
+    // A request without a body (most GETs) is handled at once, on this thread: no read of an
+    // empty stream, no continuation hop through the thread pool.
+    if ((hasLength && declared == 0) ||
+        (!hasLength && !request.headers().has(wh::header_names::transfer_encoding))) {
+      dispatch(std::move(request), BodyState{});
+      return;
+    }
+    auto state = std::make_shared<BodyState>();
+    if (hasLength && declared <= options.maxBodyBytes) {
       state->body.reserve(static_cast<size_t>(declared));
     }
+    state->chunkSize = hasLength ? static_cast<size_t>(std::min<uint64_t>(declared, kMaxChunk))
+                                 : kMaxChunk;
+    state->chunk.reset(new unsigned char[state->chunkSize]);
     readBody(std::move(request), std::move(state));
   }
 
   void readBody(wh::http_request request, std::shared_ptr<BodyState> state) {
     auto self = shared_from_this();
     auto buffer = request.body().streambuf();
-    buffer.getn(state->chunk.data(), state->chunk.size())
+    buffer.getn(state->chunk.get(), state->chunkSize)
         .then([self, request, state](pplx::task<size_t> task) mutable {
           size_t n = 0;
           try {
@@ -73,7 +87,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
               state->tooLarge = true;
               std::string().swap(state->body);
             } else {
-              state->body.append(reinterpret_cast<const char*>(state->chunk.data()), n);
+              state->body.append(reinterpret_cast<const char*>(state->chunk.get()), n);
             }
           }
           self->readBody(std::move(request), std::move(state));
