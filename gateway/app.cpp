@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "connectors/outbox/file_outbox.h"
+#include "connectors/sqlite/sqlite_access_state.h"
 #include "connectors/sqlite/sqlite_account_store.h"
 #include "connectors/sqlite/sqlite_audit_log.h"
 #include "connectors/sqlite/sqlite_database.h"
@@ -60,6 +61,7 @@ struct Gateway::Parts {
   std::shared_ptr<store::SqliteOAuthStores> oauthStores;
   std::shared_ptr<store::SqliteAccountStore> accountStore;
   std::shared_ptr<store::SqliteAuditLog> auditLog;
+  std::unique_ptr<store::SqliteAccessState> accessState;
   std::unique_ptr<oauth::FileSigningKeyStore> keys;
   std::unique_ptr<outbox::FileOutbox> outbox;
   std::unique_ptr<MeasureService> measures;
@@ -157,7 +159,8 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
   p.pairings = std::make_unique<PairingStore>(*p.repository, p.clock, p.ids);
   p.audit = std::make_unique<AuditTrail>(*p.auditLog, p.clock);
   p.accessTokens = std::make_unique<AccessTokens>(p.config, *p.keys, p.clock);
-  p.policy = std::make_unique<TokenAccessPolicy>(*p.accessTokens, *p.oauthStores, *p.oauthStores,
+  p.accessState = std::make_unique<store::SqliteAccessState>(p.database);
+  p.policy = std::make_unique<TokenAccessPolicy>(*p.accessTokens, *p.oauthStores, *p.accessState,
                                                  *p.pairings, p.clock);
   p.router = std::make_unique<Router>(logger, *p.policy, fhirError, config.maxBodyBytes);
   p.api = std::make_unique<FhirApi>(p.config, *p.repository, *p.measures);

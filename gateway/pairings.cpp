@@ -294,18 +294,39 @@ Result<Pairing> PairingStore::byId(const std::string& id) {
     }
     return record.takeError();
   }
-  {
-    std::lock_guard lock(cacheMutex_);
-    auto it = parsed_.find(id);
-    if (it != parsed_.end() && it->second.versionId == record->versionId) return it->second;
+  if (auto hit = cached(id, record->versionId)) return std::move(*hit);
+  return parseAndCache(*record);
+}
+
+Result<Pairing> PairingStore::atVersion(const std::string& id, int64_t versionId) {
+  if (auto hit = cached(id, versionId)) return std::move(*hit);
+  auto record = repository_.vread("Consent", id, versionId);
+  if (!record) {
+    if (record.error().kind == ErrorKind::kGone || record.error().kind == ErrorKind::kNotFound) {
+      return Error::make(ErrorKind::kNotFound, "not-found",
+                         "Consent/" + id + "/_history/" + std::to_string(versionId) +
+                             " does not exist.");
+    }
+    return record.takeError();
   }
-  auto json = fhir::parseJson(record->content);
+  return parseAndCache(*record);
+}
+
+std::optional<Pairing> PairingStore::cached(const std::string& id, int64_t versionId) {
+  std::lock_guard lock(cacheMutex_);
+  auto it = parsed_.find(id);
+  if (it != parsed_.end() && it->second.versionId == versionId) return it->second;
+  return std::nullopt;
+}
+
+Result<Pairing> PairingStore::parseAndCache(const store::ResourceRecord& record) {
+  auto json = fhir::parseJson(record.content);
   if (!json) return json.takeError();
-  auto pairing = pairingFromJson(*json, record->id, record->versionId);
+  auto pairing = pairingFromJson(*json, record.id, record.versionId);
   if (!pairing) return pairing.takeError();
   std::lock_guard lock(cacheMutex_);
   if (parsed_.size() >= 100000) parsed_.clear();  // bounded; a clear only costs parses
-  parsed_[id] = *pairing;
+  parsed_[record.id] = *pairing;
   return pairing;
 }
 

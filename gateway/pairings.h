@@ -19,8 +19,9 @@
 //                (class = the resource type, action = the SMART letter in
 //                urn:mes-gateway:smart-permission, with the consentaction code when one fits).
 //
-// Enforcement reads the pairing by id on every request (PairingStore::byId): revoking takes
-// effect on the next request, on every instance sharing the store.
+// Enforcement reads the pairing's current version on every request (store::AccessStateReader,
+// then PairingStore::atVersion): revoking takes effect on the next request, on every instance
+// sharing the store.
 #pragma once
 
 #include <mutex>
@@ -75,6 +76,11 @@ class PairingStore {
   // store on every call (so that an end is seen at once, also one made by another instance);
   // the parse is cached per (id, version), since every authenticated request calls this.
   Result<Pairing> byId(const std::string& id);
+  // The pairing as of Consent version `versionId` (enforcement passes the current version it
+  // just read with store::AccessStateReader): the cached parse when that version was parsed
+  // already, else that version is read and parsed. kNotFound ("not-found") when the Consent
+  // or that version does not exist, or the version is a delete.
+  Result<Pairing> atVersion(const std::string& id, int64_t versionId);
   // The (patient, service) pairing, active or not; nullopt when never paired.
   Result<std::optional<Pairing>> find(const std::string& patientId, const std::string& clientId);
   // Every pairing of a patient, active first, then most recently changed first.
@@ -87,6 +93,10 @@ class PairingStore {
 
  private:
   store::WriteRequest writeRequest(const std::string& id, const Pairing& pairing);
+  // The cached parse of (id, version), or nullopt.
+  std::optional<Pairing> cached(const std::string& id, int64_t versionId);
+  // Parses a stored version and caches it.
+  Result<Pairing> parseAndCache(const store::ResourceRecord& record);
 
   store::Repository& repository_;
   const Clock& clock_;

@@ -9,6 +9,7 @@ namespace mes::gateway {
 namespace {
 
 constexpr size_t kMaxCachedTokens = 20000;
+constexpr size_t kMaxCachedServices = 10000;  // a clear only costs service reads
 
 Error unauthorized(const std::string& code, const std::string& message) {
   return Error::make(ErrorKind::kUnauthorized, code, message);
@@ -152,13 +153,9 @@ Result<AccessTokenClaims> AccessTokens::verify(std::string_view token) {
 }
 
 TokenAccessPolicy::TokenAccessPolicy(AccessTokens& tokens, store::ServiceStore& services,
-                                     store::RefreshTokenStore& families, PairingStore& pairings,
+                                     store::AccessStateReader& states, PairingStore& pairings,
                                      const Clock& clock)
-    : tokens_(tokens),
-      services_(services),
-      families_(families),
-      pairings_(pairings),
-      clock_(clock) {}
+    : tokens_(tokens), services_(services), states_(states), pairings_(pairings), clock_(clock) {}
 
 Result<ActiveAccess> TokenAccessPolicy::check(std::string_view token) {
   auto claims = tokens_.verify(token);
@@ -169,12 +166,33 @@ Result<ActiveAccess> TokenAccessPolicy::check(std::string_view token) {
   return access;
 }
 
+Result<store::ServiceRecord> TokenAccessPolicy::serviceAt(const std::string& clientId,
+                                                          int64_t version) {
+  {
+    std::shared_lock lock(servicesMutex_);
+    auto it = serviceCache_.find(clientId);
+    if (it != serviceCache_.end() && it->second.version == version) return it->second;
+  }
+  // Changed (or first seen): the record read now is at least as new as `version`.
+  auto service = services_.service(clientId);
+  if (!service) return service.takeError();
+  std::unique_lock lock(servicesMutex_);
+  if (serviceCache_.size() >= kMaxCachedServices) serviceCache_.clear();
+  serviceCache_[clientId] = *service;
+  return service;
+}
+
 Status TokenAccessPolicy::admit(ActiveAccess& access) {
-  auto service = services_.service(access.claims.clientId);
+  const AccessTokenClaims& claims = access.claims;
+  auto state = states_.accessState(claims.clientId, claims.pairingId, claims.familyId);
+  if (!state) return state.takeError();
+  auto serviceGone = [] {
+    return unauthorized("service-unknown", "The service of this token is no longer registered.");
+  };
+  if (!state->serviceVersion) return serviceGone();
+  auto service = serviceAt(claims.clientId, *state->serviceVersion);
   if (!service) {
-    if (service.error().kind == ErrorKind::kNotFound) {
-      return unauthorized("service-unknown", "The service of this token is no longer registered.");
-    }
+    if (service.error().kind == ErrorKind::kNotFound) return serviceGone();
     return service.takeError();
   }
   access.service = std::move(*service);
@@ -183,24 +201,24 @@ Status TokenAccessPolicy::admit(ActiveAccess& access) {
                         "The service of this token is not referenced (status " +
                             access.service.status + "); its tokens are refused.");
   }
-  auto pairing = pairings_.byId(access.claims.pairingId);
+  auto pairingGone = [] {
+    return unauthorized("pairing-revoked", "The pairing behind this token no longer exists.");
+  };
+  if (!state->pairingVersion || state->pairingDeleted) return pairingGone();
+  auto pairing = pairings_.atVersion(claims.pairingId, *state->pairingVersion);
   if (!pairing) {
-    if (pairing.error().kind == ErrorKind::kNotFound) {
-      return unauthorized("pairing-revoked", "The pairing behind this token no longer exists.");
-    }
+    if (pairing.error().kind == ErrorKind::kNotFound) return pairingGone();
     return pairing.takeError();
   }
-  if (!pairing->active || pairing->patientId != access.claims.patientId ||
-      pairing->clientId != access.claims.clientId) {
+  if (!pairing->active || pairing->patientId != claims.patientId ||
+      pairing->clientId != claims.clientId) {
     return unauthorized("pairing-revoked",
                         "The patient's pairing with this service has ended; pair again.");
   }
   // After the pairing: an ended pairing also revokes its grants, and "the pairing has ended"
   // is the answer that tells the app what to do.
-  auto live = families_.familyLive(access.claims.familyId);
-  if (!live) return live.takeError();
-  if (!*live) return unauthorized("token-revoked", "This access token has been revoked.");
-  access.scopes = access.claims.scopes.intersect(pairing->scope);
+  if (!state->familyLive) return unauthorized("token-revoked", "This access token has been revoked.");
+  access.scopes = claims.scopes.intersect(pairing->scope);
   access.pairing = std::move(*pairing);
   return Status::ok();
 }

@@ -8,10 +8,13 @@
 //   2. its service is still `referenced` in the registry (suspension bites at once);
 //   3. its pairing (a Consent) is still active, for the same patient and service;
 //   4. its grant family is not revoked (refresh reuse, RFC 7009 revoke, the pairing's end).
-// Steps 2-4 are store reads on every request, never cached: revocation takes effect on the
-// next request on every instance sharing the store. The scope used is the token's scope
-// intersected with the pairing's current scope, so narrowing a pairing also takes effect at
-// once.
+// Steps 2-4 are one store read on every request (store::AccessStateReader: the service's
+// version and status, the Consent's current version, the family's state), never cached:
+// revocation takes effect on the next request on every instance sharing the store. What that
+// read points at is cached by version: the service record (its JWKS, redirect URIs, name, OID)
+// and the parsed Consent are re-read only when their version changed. The scope used is the
+// token's scope intersected with the pairing's current scope, so narrowing a pairing also
+// takes effect at once.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +23,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "connectors/store/access_state.h"
 #include "connectors/store/oauth_stores.h"
 #include "core/clock.h"
 #include "core/status.h"
@@ -75,7 +79,7 @@ class AccessTokens {
 class TokenAccessPolicy final : public AccessPolicy {
  public:
   TokenAccessPolicy(AccessTokens& tokens, store::ServiceStore& services,
-                    store::RefreshTokenStore& families, PairingStore& pairings, const Clock& clock);
+                    store::AccessStateReader& states, PairingStore& pairings, const Clock& clock);
 
   Status authorize(const http::Request& request, RequestContext& context) override;
 
@@ -88,12 +92,16 @@ class TokenAccessPolicy final : public AccessPolicy {
   // Steps 2-4 for verified claims; fills access.service as soon as it is read (so that a
   // refusal can still name the service).
   Status admit(ActiveAccess& access);
+  // The service record at `version`: the cached one when it is that version, else re-read.
+  Result<store::ServiceRecord> serviceAt(const std::string& clientId, int64_t version);
 
   AccessTokens& tokens_;
   store::ServiceStore& services_;
-  store::RefreshTokenStore& families_;
+  store::AccessStateReader& states_;
   PairingStore& pairings_;
   const Clock& clock_;
+  std::shared_mutex servicesMutex_;
+  std::unordered_map<std::string, store::ServiceRecord> serviceCache_;
 };
 
 // The bearer token of an Authorization header, or kUnauthorized ("token-missing") when there is

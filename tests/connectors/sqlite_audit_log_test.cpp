@@ -151,18 +151,7 @@ BOOST_AUTO_TEST_CASE(has_succeeded_counts_only_successful_rest_entries_with_both
 
 BOOST_AUTO_TEST_CASE(the_hot_queries_are_index_seeks) {
   auto db = inspect(path);
-  auto plan = [&](std::string_view sql) {
-    auto stmt = db->prepare(std::string("EXPLAIN QUERY PLAN ") + std::string(sql));
-    BOOST_REQUIRE(stmt.isOk());
-    std::string text;
-    while (true) {
-      auto row = stmt->step();
-      BOOST_REQUIRE(row.isOk());
-      if (!*row) break;
-      text += stmt->stringAt(3) + "\n";
-    }
-    return text;
-  };
+  auto plan = [&](std::string_view sql) { return mes::test::queryPlan(*db, sql); };
   const std::string activity =
       plan("SELECT seq FROM audit_log WHERE patient_id = 'p' AND client_id = 'c' "
            "ORDER BY recorded_ms DESC, seq DESC LIMIT 10 OFFSET 0");

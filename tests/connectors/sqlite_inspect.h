@@ -29,4 +29,19 @@ inline int64_t queryInt(store::sqlite::Connection& db, std::string_view sql) {
   return stmt->int64At(0);
 }
 
+// The detail column of EXPLAIN QUERY PLAN for `sql`, one line per step ("SEARCH t USING
+// INDEX ...", "SCAN t"...), for tests that pin a hot query to index seeks.
+inline std::string queryPlan(store::sqlite::Connection& db, std::string_view sql) {
+  auto stmt = db.prepare(std::string("EXPLAIN QUERY PLAN ") + std::string(sql));
+  BOOST_REQUIRE_MESSAGE(stmt.isOk(), (stmt.isOk() ? std::string() : stmt.error().detail));
+  std::string text;
+  while (true) {
+    auto row = stmt->step();
+    BOOST_REQUIRE(row.isOk());
+    if (!*row) break;
+    text += stmt->stringAt(3) + "\n";
+  }
+  return text;
+}
+
 }  // namespace mes::test

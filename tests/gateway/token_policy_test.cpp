@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/sqlite/sqlite_access_state.h"
 #include "connectors/sqlite/sqlite_database.h"
 #include "connectors/sqlite/sqlite_oauth_stores.h"
 #include "connectors/sqlite/sqlite_repository.h"
@@ -72,7 +73,8 @@ struct World {
     keys = std::move(*k);
     tokens = std::make_unique<AccessTokens>(config, *keys, clock);
     pairings = std::make_unique<PairingStore>(*repo, clock, ids);
-    policy = std::make_unique<TokenAccessPolicy>(*tokens, *stores, *stores, *pairings, clock);
+    states = std::make_unique<mes::store::SqliteAccessState>(*database);
+    policy = std::make_unique<TokenAccessPolicy>(*tokens, *stores, *states, *pairings, clock);
 
     tensio = addService("tensio", "Tensio+");
     pairing = approve("pat-1", tensio, kGranted);
@@ -173,6 +175,7 @@ struct World {
   Config config;
   std::unique_ptr<mes::store::SqliteRepository> repo;
   std::shared_ptr<mes::store::SqliteOAuthStores> stores;
+  std::unique_ptr<mes::store::SqliteAccessState> states;
   std::unique_ptr<mes::oauth::FileSigningKeyStore> keys;
   std::unique_ptr<AccessTokens> tokens;
   std::unique_ptr<PairingStore> pairings;
@@ -447,6 +450,25 @@ BOOST_AUTO_TEST_CASE(a_suspended_service_is_refused_at_once_and_back_when_reinst
   BOOST_TEST(w.policy->check(token).isOk());
   w.setStatus("tensio", "withdrawn");
   requireRefusal(w.policy->check(token), ErrorKind::kUnauthorized, "service-suspended");
+}
+
+BOOST_AUTO_TEST_CASE(a_changed_service_record_is_seen_on_the_next_check) {
+  // The record is cached by version: a rename or a new editor OID must not be served stale
+  // (the OID is what meta.source carries).
+  World w;
+  const std::string token = w.issue();
+  BOOST_REQUIRE(w.policy->check(token).isOk());
+  auto current = w.stores->service("tensio");
+  BOOST_REQUIRE(current.isOk());
+  mes::store::ServiceRecord next = *current;
+  next.name = "Tensio Plus";
+  next.editorOid = "urn:oid:1.2.250.1.999.7";
+  BOOST_REQUIRE(w.stores->updateService(next, current->version).isOk());
+  auto access = w.policy->check(token);
+  BOOST_REQUIRE_MESSAGE(access.isOk(), (access ? "" : describe(access.error())));
+  BOOST_TEST(access->service.name == "Tensio Plus");
+  BOOST_TEST(access->service.editorOid == "urn:oid:1.2.250.1.999.7");
+  BOOST_TEST(access->service.version == current->version + 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_token_of_an_unregistered_service_is_refused) {
