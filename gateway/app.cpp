@@ -10,6 +10,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "connectors/audit/file_audit_journal.h"
 #include "connectors/outbox/file_outbox.h"
 #include "connectors/sqlite/sqlite_access_state.h"
 #include "connectors/sqlite/sqlite_account_store.h"
@@ -61,6 +62,7 @@ struct Gateway::Parts {
   std::shared_ptr<store::SqliteOAuthStores> oauthStores;
   std::shared_ptr<store::SqliteAccountStore> accountStore;
   std::shared_ptr<store::SqliteAuditLog> auditLog;
+  std::unique_ptr<audit::FileAuditJournal> auditJournal;
   std::unique_ptr<store::SqliteAccessState> accessState;
   std::unique_ptr<oauth::FileSigningKeyStore> keys;
   std::unique_ptr<outbox::FileOutbox> outbox;
@@ -141,6 +143,20 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
   auto auditLog = store::SqliteAuditLog::open(p.database);
   if (!auditLog) return auditLog.takeError();
   p.auditLog = std::move(*auditLog);
+  audit::JournalOptions journalOptions;
+  journalOptions.syncEachAppend = options.synchronousFull;
+  auto journal = audit::FileAuditJournal::open(std::filesystem::path(config.dataDir) / "audit",
+                                              *p.auditLog, journalOptions);
+  if (!journal) return journal.takeError();
+  p.auditJournal = std::move(*journal);
+  p.auditJournal->setImportErrorHandler([&logger](const Error& e) {
+    logger.error("audit journal import failed; retrying", {{"detail", e.detail}});
+  });
+  if (const audit::JournalRecovery& r = p.auditJournal->recovery();
+      r.replayed > 0 || r.droppedBytes > 0) {
+    logger.warn("audit journal recovered", {{"replayed_entries", static_cast<int64_t>(r.replayed)},
+                                           {"dropped_tail_bytes", static_cast<int64_t>(r.droppedBytes)}});
+  }
   logger.info("store opened", {{"path", options.path},
                                {"schema_version", p.database->schemaVersion()},
                                {"synchronous", config.storeSynchronous}});
@@ -157,7 +173,8 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
 
   p.measures = std::make_unique<MeasureService>(*p.repository, p.clock, p.ids);
   p.pairings = std::make_unique<PairingStore>(*p.repository, p.clock, p.ids);
-  p.audit = std::make_unique<AuditTrail>(*p.auditLog, p.clock);
+  p.audit = std::make_unique<AuditTrail>(*p.auditLog, p.clock, AuditTrailOptions{},
+                                         p.auditJournal.get());
   p.accessTokens = std::make_unique<AccessTokens>(p.config, *p.keys, p.clock);
   p.accessState = std::make_unique<store::SqliteAccessState>(p.database);
   p.policy = std::make_unique<TokenAccessPolicy>(*p.accessTokens, *p.oauthStores, *p.accessState,
@@ -253,6 +270,13 @@ void Gateway::stop() {
     }
     p.housekeeperWake.notify_all();
     p.housekeeper.join();
+  }
+  if (p.auditJournal) {
+    // Everything traced is in the audit log before the store closes.
+    if (Status drained = p.auditJournal->close(); !drained) {
+      p.logger.error("audit journal not fully imported; it will be at the next start",
+                     {{"detail", drained.error().detail}});
+    }
   }
   if (p.database) {
     Status closed = p.database->close();

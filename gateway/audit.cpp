@@ -434,8 +434,9 @@ std::string describeFr(const AuditRecord& record) {
 
 // --- the trail ------------------------------------------------------------------------------
 
-AuditTrail::AuditTrail(store::AuditLog& log, const Clock& clock, AuditTrailOptions options)
-    : log_(log), clock_(clock), options_(options) {}
+AuditTrail::AuditTrail(store::AuditLog& log, const Clock& clock, AuditTrailOptions options,
+                       store::AuditJournal* journal)
+    : log_(log), clock_(clock), options_(options), journal_(journal) {}
 
 Status AuditTrail::prepare(AuditRecord& record) const {
   if (record.recordedMs == 0) record.recordedMs = clock_.nowMs();
@@ -449,7 +450,7 @@ Status AuditTrail::commit(const std::vector<Pending*>& batch) {
   for (Pending* pending : batch) entries.push_back(&pending->record);
   Status status;
   try {
-    status = log_.append(entries);
+    status = journal_ != nullptr ? journal_->append(entries) : log_.append(entries);
   } catch (const std::exception& e) {
     status = Error::internal(std::string("audit commit threw: ") + e.what());
   } catch (...) {
@@ -550,6 +551,7 @@ Result<ActivityPage> AuditTrail::activity(const std::string& patientId, int coun
     return Error::make(ErrorKind::kInvalid, "invalid-paging",
                        "The page size must be between 1 and 100 and the offset positive.");
   }
+  if (journal_ != nullptr) MES_RETURN_IF_ERROR(journal_->drain());
   auto rows = log_.forPatient(patientId, clientId, count + 1, offset);
   if (!rows) return rows.takeError();
 
@@ -569,6 +571,7 @@ Result<ActivityPage> AuditTrail::activity(const std::string& patientId, int coun
 
 Result<bool> AuditTrail::hasSucceededBefore(const std::string& patientId,
                                             const std::string& clientId) {
+  if (journal_ != nullptr) MES_RETURN_IF_ERROR(journal_->drain());
   return log_.hasSucceeded(patientId, clientId);
 }
 

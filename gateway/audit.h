@@ -6,10 +6,13 @@
 // - Append-only. Nothing here updates or deletes an entry; the store refuses it anyway
 //   (connectors/store/audit_log.h), whatever the code above it does.
 // - Durable before the caller answers: record() returns only once the entry is committed in
-//   the audit log, so a crash can never leave an access that was answered but not traced.
-// - Group commit: concurrent record() calls share one AuditLog::append. There is no
-//   background thread: the first caller that finds no commit in progress becomes the leader,
-//   writes everything queued (at most AuditTrailOptions::maxBatch entries) in one transaction
+//   the audit journal (when there is one) or the audit log, so a crash can never leave an
+//   access that was answered but not traced.
+// - Group commit: concurrent record() calls share one append, to the journal when there is one
+//   (store::AuditJournal: one write() per group, imported into the log in the background, see
+//   connectors/audit/file_audit_journal.h), else to the AuditLog itself. The trail has no
+//   thread of its own: the first caller that finds no commit in progress becomes the leader,
+//   writes everything queued (at most AuditTrailOptions::maxBatch entries) in one append
 //   and wakes the others; whoever is still waiting then leads the next batch. A failed commit
 //   fails every record() of that batch (kUnavailable "audit-unavailable": answer 503, do not
 //   serve untraced data) and nothing of it is stored; the next batch starts afresh.
@@ -144,7 +147,11 @@ struct AuditTrailStats {
 // The audit trail over an AuditLog. Thread-safe. The log and the clock must outlive it.
 class AuditTrail {
  public:
-  AuditTrail(store::AuditLog& log, const Clock& clock, AuditTrailOptions options = {});
+  // With a journal, entries are appended to it and read back from the log once it drained
+  // (activity() and hasSucceededBefore() drain it first, so they see every entry recorded
+  // before the call). The journal, the log and the clock must outlive the trail.
+  AuditTrail(store::AuditLog& log, const Clock& clock, AuditTrailOptions options = {},
+             store::AuditJournal* journal = nullptr);
   AuditTrail(const AuditTrail&) = delete;
   AuditTrail& operator=(const AuditTrail&) = delete;
 
@@ -191,6 +198,7 @@ class AuditTrail {
   store::AuditLog& log_;
   const Clock& clock_;
   const AuditTrailOptions options_;
+  store::AuditJournal* journal_;
 
   mutable std::mutex mutex_;  // guards queue_, flushing_ and the Pending entries in queue_
   std::condition_variable committed_;

@@ -21,6 +21,13 @@ constexpr std::string_view kColumns =
     "source_address, request_id FROM audit_log ";
 constexpr std::string_view kOrder = " ORDER BY recorded_ms DESC, seq DESC LIMIT ? OFFSET ?";
 
+constexpr std::string_view kUpsertMark =
+    "INSERT INTO audit_journal_marks (journal, generation, offset) VALUES (?, ?, ?) "
+    "ON CONFLICT (journal) DO UPDATE SET generation = excluded.generation, "
+    "offset = excluded.offset";
+constexpr std::string_view kSelectMark =
+    "SELECT generation, offset FROM audit_journal_marks WHERE journal = ?";
+
 constexpr std::string_view kHasSucceeded =
     "SELECT 1 FROM audit_service_access WHERE patient_id = ? AND client_id = ?";
 
@@ -59,32 +66,60 @@ Result<std::shared_ptr<SqliteAuditLog>> SqliteAuditLog::open(
   return std::shared_ptr<SqliteAuditLog>(new SqliteAuditLog(std::move(database)));
 }
 
+Status SqliteAuditLog::insert(Connection& db, const std::vector<AuditEntry*>& entries) {
+  if (entries.empty()) return Status::ok();
+  Result<Statement> stmt = db.prepare(kInsert);
+  if (!stmt) return stmt.takeError();
+  for (AuditEntry* e : entries) {
+    stmt->bindInt64(1, e->recordedMs);
+    stmt->bindText(2, e->category);
+    stmt->bindText(3, e->action);
+    stmt->bindText(4, e->subtype);
+    stmt->bindInt64(5, e->success ? 1 : 0);
+    stmt->bindInt64(6, e->httpStatus);
+    stmt->bindText(7, e->outcomeCode);
+    stmt->bindText(8, e->outcomeText);
+    stmt->bindText(9, e->patientId);
+    stmt->bindText(10, e->clientId);
+    stmt->bindText(11, e->serviceName);
+    stmt->bindText(12, e->serviceOid);
+    stmt->bindText(13, e->resource);
+    stmt->bindText(14, e->query);
+    stmt->bindText(15, e->sourceAddress);
+    stmt->bindText(16, e->requestId);
+    MES_RETURN_IF_ERROR(stmt->run());
+    e->seq = db.lastInsertRowId();
+  }
+  return Status::ok();
+}
+
 Status SqliteAuditLog::append(const std::vector<AuditEntry*>& entries) {
   if (entries.empty()) return Status::ok();
-  return database_->write([&entries](Connection& db) -> Status {
-    Result<Statement> stmt = db.prepare(kInsert);
+  return database_->write([&entries](Connection& db) { return insert(db, entries); });
+}
+
+Status SqliteAuditLog::appendImported(const std::vector<AuditEntry*>& entries,
+                                      const std::string& journal, const JournalMark& mark) {
+  return database_->write([&](Connection& db) -> Status {
+    MES_RETURN_IF_ERROR(insert(db, entries));
+    Result<Statement> stmt = db.prepare(kUpsertMark);
     if (!stmt) return stmt.takeError();
-    for (AuditEntry* e : entries) {
-      stmt->bindInt64(1, e->recordedMs);
-      stmt->bindText(2, e->category);
-      stmt->bindText(3, e->action);
-      stmt->bindText(4, e->subtype);
-      stmt->bindInt64(5, e->success ? 1 : 0);
-      stmt->bindInt64(6, e->httpStatus);
-      stmt->bindText(7, e->outcomeCode);
-      stmt->bindText(8, e->outcomeText);
-      stmt->bindText(9, e->patientId);
-      stmt->bindText(10, e->clientId);
-      stmt->bindText(11, e->serviceName);
-      stmt->bindText(12, e->serviceOid);
-      stmt->bindText(13, e->resource);
-      stmt->bindText(14, e->query);
-      stmt->bindText(15, e->sourceAddress);
-      stmt->bindText(16, e->requestId);
-      MES_RETURN_IF_ERROR(stmt->run());
-      e->seq = db.lastInsertRowId();
-    }
-    return Status::ok();
+    stmt->bindText(1, journal);
+    stmt->bindInt64(2, mark.generation);
+    stmt->bindInt64(3, mark.offset);
+    return stmt->run();
+  });
+}
+
+Result<std::optional<JournalMark>> SqliteAuditLog::journalMark(const std::string& journal) {
+  return database_->read([&](Connection& db) -> Result<std::optional<JournalMark>> {
+    Result<Statement> stmt = db.prepare(kSelectMark);
+    if (!stmt) return stmt.takeError();
+    stmt->bindText(1, journal);
+    Result<bool> row = stmt->step();
+    if (!row) return row.takeError();
+    if (!*row) return std::optional<JournalMark>();
+    return std::optional<JournalMark>(JournalMark{stmt->int64At(0), stmt->int64At(1)});
   });
 }
 

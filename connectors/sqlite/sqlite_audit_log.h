@@ -5,6 +5,8 @@
 //  - audit_service_access: one row per (patient, client) with a successful "rest" entry, kept
 //    by an insert trigger, so hasSucceeded() is a key lookup.
 // Triggers refuse any UPDATE or DELETE of either table, from any connection.
+//  - audit_journal_marks (migration 6): one row per audit journal, its import position,
+//    written in the transaction of the entries imported (appendImported).
 //
 // append() is one write transaction (BEGIN IMMEDIATE ... COMMIT) on the database's writer
 // connection; reads run on the reader pool. Errors: the database's kUnavailable
@@ -23,9 +25,12 @@ class SqliteAuditLog final : public AuditLog {
   // kInternal when the database's schema predates the audit tables.
   static Result<std::shared_ptr<SqliteAuditLog>> open(std::shared_ptr<SqliteDatabase> database);
 
-  static constexpr int64_t kSchemaVersion = 5;
+  static constexpr int64_t kSchemaVersion = 6;
 
   Status append(const std::vector<AuditEntry*>& entries) override;
+  Status appendImported(const std::vector<AuditEntry*>& entries, const std::string& journal,
+                        const JournalMark& mark) override;
+  Result<std::optional<JournalMark>> journalMark(const std::string& journal) override;
   Result<std::vector<AuditEntry>> forPatient(const std::string& patientId,
                                              const std::string& clientId, int limit,
                                              int offset) override;
@@ -34,6 +39,8 @@ class SqliteAuditLog final : public AuditLog {
  private:
   explicit SqliteAuditLog(std::shared_ptr<SqliteDatabase> database)
       : database_(std::move(database)) {}
+  // The inserts of append() on the writer connection, inside its transaction.
+  static Status insert(sqlite::Connection& db, const std::vector<AuditEntry*>& entries);
   std::shared_ptr<SqliteDatabase> database_;
 };
 

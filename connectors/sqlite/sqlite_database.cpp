@@ -256,6 +256,15 @@ CREATE TRIGGER audit_service_access_no_update BEFORE UPDATE ON audit_service_acc
 CREATE TRIGGER audit_service_access_no_delete BEFORE DELETE ON audit_service_access
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql"},
+    // sqlite_audit_log.cpp: where each audit journal (connectors/audit/file_audit_journal.h) has
+    // been imported up to, written in the same transaction as the imported entries.
+    Migration{6, "audit journal marks", R"sql(
+CREATE TABLE audit_journal_marks (
+  journal    TEXT    PRIMARY KEY,
+  generation INTEGER NOT NULL CHECK (generation >= 1),
+  offset     INTEGER NOT NULL CHECK (offset >= 0)
+) STRICT, WITHOUT ROWID;
+)sql"},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

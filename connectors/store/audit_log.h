@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,15 @@ struct AuditEntry {
   bool operator==(const AuditEntry&) const = default;
 };
 
+// How far the entries of one audit journal (connectors/audit/file_audit_journal.h) have been
+// imported into the log: the journal file's generation and the byte offset just after the
+// last imported record.
+struct JournalMark {
+  int64_t generation = 0;
+  int64_t offset = 0;
+  bool operator==(const JournalMark&) const = default;
+};
+
 class AuditLog {
  public:
   virtual ~AuditLog() = default;
@@ -55,6 +65,14 @@ class AuditLog {
   // Appends the entries in one transaction, in order, and sets their seq. An empty list is ok
   // and writes nothing.
   virtual Status append(const std::vector<AuditEntry*>& entries) = 0;
+
+  // append() of entries imported from journal `journal`, and `mark` recorded as that journal's
+  // position, in the same transaction: after a crash the journal resumes exactly after what
+  // was committed, so no entry is imported twice or lost. An empty list records the mark only.
+  virtual Status appendImported(const std::vector<AuditEntry*>& entries,
+                                const std::string& journal, const JournalMark& mark) = 0;
+  // The last mark recorded for `journal`; nullopt when none was.
+  virtual Result<std::optional<JournalMark>> journalMark(const std::string& journal) = 0;
 
   // The patient's entries, newest first (recordedMs descending, then seq descending), at most
   // `limit` from `offset`; `clientId` non-empty keeps one service's entries. limit >= 0,
@@ -67,6 +85,17 @@ class AuditLog {
   // however long the log.
   virtual Result<bool> hasSucceeded(const std::string& patientId,
                                     const std::string& clientId) = 0;
+};
+
+// A durable staging area in front of an AuditLog (connectors/audit/file_audit_journal.h): an
+// appended entry is as durable as a committed one, and reaches the log shortly after.
+class AuditJournal {
+ public:
+  virtual ~AuditJournal() = default;
+  // Durable when it returns ok; the entries' seq stays 0 (the log numbers them on import).
+  virtual Status append(const std::vector<AuditEntry*>& entries) = 0;
+  // Every entry appended before the call is in the log when it returns ok.
+  virtual Status drain() = 0;
 };
 
 }  // namespace mes::store

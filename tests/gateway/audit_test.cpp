@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "connectors/audit/file_audit_journal.h"
 #include "connectors/sqlite/sqlite_audit_log.h"
 #include "connectors/sqlite/sqlite_database.h"
 #include "connectors/temp_dir.h"
@@ -111,6 +112,13 @@ class ForwardingLog : public AuditLog {
   }
   Result<bool> hasSucceeded(const std::string& patientId, const std::string& clientId) override {
     return inner_.hasSucceeded(patientId, clientId);
+  }
+  Status appendImported(const std::vector<AuditEntry*>& entries, const std::string& journal,
+                        const mes::store::JournalMark& mark) override {
+    return inner_.appendImported(entries, journal, mark);
+  }
+  Result<std::optional<mes::store::JournalMark>> journalMark(const std::string& journal) override {
+    return inner_.journalMark(journal);
   }
 
  protected:
@@ -701,6 +709,35 @@ BOOST_FIXTURE_TEST_CASE(record_access_says_first_access_once, Store) {
   AuditTrail restarted(*log, clock);
   BOOST_TEST(!first(restarted, tensioRead()));
   BOOST_TEST(events().size() == 7u);  // every call recorded its event
+}
+
+BOOST_FIXTURE_TEST_CASE(with_a_journal_records_are_journaled_and_reads_drain_it, Store) {
+  mes::audit::JournalOptions quiet;  // no background import: only the trail's drains move them
+  quiet.importInterval = std::chrono::hours(1);
+  quiet.importBatch = 1'000'000;
+  auto journal = mes::audit::FileAuditJournal::open(dir.path() / "audit", *log, quiet);
+  BOOST_REQUIRE(journal.isOk());
+  AuditTrail trail(*log, clock, {}, journal->get());
+  requireOk(trail.record(tensioRead()));
+  BOOST_TEST(events().empty());  // durable in the journal, not in the log yet
+  BOOST_TEST((*journal)->pending() == 1u);
+  auto page = trail.activity("pat-1", 10, 0);
+  BOOST_REQUIRE(page.isOk());
+  BOOST_REQUIRE_EQUAL(page->entries.size(), 1u);
+  BOOST_TEST(page->entries[0].description == describeFr(tensioRead()));
+  BOOST_TEST(events().size() == 1u);
+
+  // The first-access lookup sees journaled entries too: a fresh trail (another process after
+  // a restart) does not announce a first access the journal already holds.
+  AuditRecord other = tensioRead();
+  other.clientId = "gluconote";
+  auto first = trail.recordAccess(other);
+  BOOST_REQUIRE(first.isOk());
+  BOOST_TEST(*first);
+  AuditTrail restarted(*log, clock, {}, journal->get());
+  auto again = restarted.recordAccess(other);
+  BOOST_REQUIRE(again.isOk());
+  BOOST_TEST(!*again);
 }
 
 BOOST_FIXTURE_TEST_CASE(concurrent_first_accesses_notify_once, Store) {

@@ -207,4 +207,26 @@ BOOST_AUTO_TEST_CASE(notifications_on_every_pairing_change_and_one_first_access_
   BOOST_TEST(countNotifications(dir, "pairing-created", "demo-2") == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(accesses_answered_before_a_kill_9_are_in_the_trail_after_restart) {
+  // Every answered request was traced durably before its answer: a crash right after the
+  // answers (the audit journal not yet imported into the store) loses none of them.
+  World w;
+  PairingResult p = w.pair();
+  HttpClient app = w.app(p.accessToken);
+  const std::string id = createdId(app.post("/fhir/Observation", weightOf("demo")));
+  constexpr int kReads = 7;
+  for (int i = 0; i < kReads; ++i) BOOST_TEST(app.get("/fhir/Observation/" + id).status == 200);
+  BOOST_TEST(app.get("/fhir/Observation?patient=demo-2").status == 403);
+  w.gw->kill9();
+  w.gw->start();
+
+  const auto rows = activity(w, w.seed);
+  const std::string all = dump(rows);
+  size_t reads = 0;
+  for (const auto& row : rows) reads += row.description == "Carnet Démo a lu une mesure" ? 1 : 0;
+  BOOST_TEST(reads == static_cast<size_t>(kReads), all);
+  BOOST_TEST(rows.front().result == "refusé", all);  // the last answer before the kill
+  BOOST_TEST(resultOf(rows, "Carnet Démo a enregistré une mesure") == "réussi", all);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
