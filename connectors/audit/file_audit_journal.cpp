@@ -176,24 +176,46 @@ Result<int> createFile(const std::filesystem::path& path, int64_t generation) {
   return fd;
 }
 
-Result<std::string> readFile(const std::filesystem::path& path) {
+// A journal file's first kHeaderSize bytes (fewer when it is shorter) and its bytes from
+// `from` to the end (none when `from` is past the end: the caller checks it against size).
+struct FileBytes {
+  std::string header;
+  std::string tail;  // from `from`
+  uint64_t size = 0;
+};
+
+Result<FileBytes> readJournal(const std::filesystem::path& path, uint64_t from) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ioError("open " + path.string(), errno);
-  std::string bytes;
-  std::array<char, 1 << 16> buffer{};
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+  FileBytes out;
+  auto fail = [&](const char* what) {
+    const int err = errno;
+    ::close(fd);
+    return ioError(std::string(what) + " " + path.string(), err);
+  };
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return fail("stat");
+  out.size = static_cast<uint64_t>(st.st_size);
+  out.header.resize(kHeaderSize);
+  const ssize_t got = ::pread(fd, out.header.data(), kHeaderSize, 0);
+  if (got < 0) return fail("read");
+  out.header.resize(static_cast<size_t>(got));
+  const uint64_t at = std::min(std::max<uint64_t>(from, kHeaderSize), out.size);
+  out.tail.resize(static_cast<size_t>(out.size - at));
+  size_t done = 0;
+  while (done < out.tail.size()) {
+    const ssize_t n = ::pread(fd, out.tail.data() + done, out.tail.size() - done,
+                              static_cast<off_t>(at + done));
     if (n < 0) {
       if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      return ioError("read " + path.string(), err);
+      return fail("read");
     }
     if (n == 0) break;
-    bytes.append(buffer.data(), static_cast<size_t>(n));
+    done += static_cast<size_t>(n);
   }
+  out.tail.resize(done);
   ::close(fd);
-  return bytes;
+  return out;
 }
 
 }  // namespace
@@ -357,38 +379,39 @@ Result<FileAuditJournal::Recovered> FileAuditJournal::recoverSlot(int slot,
       ::unlink(path.c_str());  // fully imported (a later generation holds the mark)
       continue;
     }
-    auto bytes = readFile(path);
+    // Only what follows the mark is read: the file may be tens of megabytes already imported.
+    const bool resumes = *mark && generation == (*mark)->generation;
+    const uint64_t markOffset = resumes ? static_cast<uint64_t>((*mark)->offset) : kHeaderSize;
+    auto bytes = readJournal(path, markOffset);
     if (!bytes) return bytes.takeError();
-    const std::string_view file(*bytes);
-    if (file.size() < kHeaderSize || file.substr(0, kMagic.size()) != kMagic ||
-        static_cast<int64_t>(Reader(file.substr(kMagic.size(), 8)).u64()) != generation) {
+    const std::string_view header(bytes->header);
+    if (header.size() < kHeaderSize || header.substr(0, kMagic.size()) != kMagic ||
+        static_cast<int64_t>(Reader(header.substr(kMagic.size(), 8)).u64()) != generation) {
       return corrupt(path.string(), "not an audit journal of generation " +
                                         std::to_string(generation) + " (bad header)");
     }
-    uint64_t at = kHeaderSize;
-    if (*mark && generation == (*mark)->generation) {
-      const auto offset = static_cast<uint64_t>((*mark)->offset);
-      if (offset < kHeaderSize || offset > file.size()) {
-        return corrupt(path.string(), "the log's mark (offset " + std::to_string(offset) +
-                                          ") is outside the file (" +
-                                          std::to_string(file.size()) + " bytes)");
-      }
-      at = offset;
+    if (markOffset < kHeaderSize || markOffset > bytes->size) {
+      return corrupt(path.string(), "the log's mark (offset " + std::to_string(markOffset) +
+                                        ") is outside the file (" + std::to_string(bytes->size) +
+                                        " bytes)");
     }
-    while (at < file.size()) {
-      Reader frame(file.substr(at, 8));
+    const std::string_view tail(bytes->tail);
+    size_t pos = 0;  // in tail; the file offset is markOffset + pos
+    while (pos < tail.size()) {
+      Reader frame(tail.substr(pos, 8));
       const uint32_t length = frame.u32();
       const uint32_t crc = frame.u32();
-      if (!frame.ok() || length > kMaxPayload || length > file.size() - at - 8) break;
-      const std::string_view payload = file.substr(at + 8, length);
+      if (!frame.ok() || length > kMaxPayload || length > tail.size() - pos - 8) break;
+      const std::string_view payload = tail.substr(pos + 8, length);
       Pending p{{}, generation, 0};
       if (crc32(payload) != crc || !parsePayload(payload, p.entry)) break;
-      at += 8 + length;
-      p.endOffset = at;
+      pos += 8 + length;
+      p.endOffset = markOffset + pos;
       out.entries.push_back(std::move(p));
     }
-    if (at < file.size()) {
-      recovery_.droppedBytes += file.size() - at;
+    const uint64_t at = markOffset + pos;
+    if (at < bytes->size) {
+      recovery_.droppedBytes += bytes->size - at;
       if (::truncate(path.c_str(), static_cast<off_t>(at)) != 0) {
         return ioError("truncate " + path.string(), errno);
       }

@@ -69,7 +69,7 @@ struct JournalOptions {
   size_t importBatch = 2048;    // entries per import transaction, >= 1
   // The importer runs when importBatch entries are waiting, or this long after the first one.
   std::chrono::milliseconds importInterval{20};
-  uint64_t rotateBytes = uint64_t{64} << 20;  // a fully imported file larger than this restarts
+  uint64_t rotateBytes = uint64_t{16} << 20;  // a fully imported file larger than this restarts
   // Entries appended but not yet imported; past it append() refuses (the log is down: answer
   // 503 rather than grow without bound).
   size_t maxPending = 200000;
