@@ -209,45 +209,16 @@ http::Response AgendaApi::search(const http::Request& request, RequestContext& c
   }
   auto result = repository_.search(search.query);
   if (!result) return errorResponse(result.error());
-  const store::SearchPage& page = *result;
 
-  std::string base = fhirBase_ + "/Appointment?";
-  for (const auto& [name, value] : search.linkParams) {
-    base += http::percentEncode(name) + "=" + http::percentEncode(value) + "&";
-  }
-  const int count = search.query.count;
-  const int offset = search.query.offset;
-  auto pageUrl = [&](int off) {
-    return base + "_count=" + std::to_string(count) + "&_offset=" + std::to_string(off);
-  };
-  const int64_t total = page.total.value_or(0);
-  std::string body = R"({"resourceType":"Bundle","type":"searchset","total":)" +
-                     std::to_string(total) + R"(,"link":[{"relation":"self","url":)" +
-                     fhir::toJson(fhir::Value::string(pageUrl(offset))) + "}";
-  if (count > 0 && offset + count < total) {
-    body += R"(,{"relation":"next","url":)" +
-            fhir::toJson(fhir::Value::string(pageUrl(offset + count))) + "}";
-  }
-  if (offset > 0) {
-    body += R"(,{"relation":"previous","url":)" +
-            fhir::toJson(fhir::Value::string(pageUrl(std::max(0, offset - std::max(count, 1))))) +
-            "}";
-  }
-  body += R"(],"entry":[)";
-  bool first = true;
-  for (const auto& record : page.records) {
-    if (!first) body += ',';
-    first = false;
-    body += R"({"fullUrl":)" +
-            fhir::toJson(fhir::Value::string(fhirBase_ + "/Appointment/" + record.id)) +
-            R"(,"resource":)" + record.content + R"(,"search":{"mode":"match"}})";
-  }
-  body += "]}";
-  if (search.pretty) {
-    auto json = fhir::parseJson(body, fhir::ParseLimits{512, body.size() + 1});
-    if (json) return fhirJson(200, *json, true);
-  }
-  return fhirText(200, std::move(body));
+  SearchsetPage searchset;
+  searchset.fhirBase = fhirBase_;
+  searchset.type = kType;
+  searchset.linkParams = &search.linkParams;
+  searchset.count = search.query.count;
+  searchset.offset = search.query.offset;
+  searchset.page = &*result;
+  searchset.pretty = search.pretty;
+  return searchsetResponse(searchset);
 }
 
 }  // namespace mes::gateway

@@ -30,9 +30,6 @@ class FhirApi {
   http::Response deleteObservation(const http::Request& request, RequestContext& context);
   http::Response searchObservation(const http::Request& request, RequestContext& context);
 
-  // Parses a JSON body of the route's resource type (415 / 400 on failure).
-  Result<fhir::Value> resourceBody(const http::Request& request, const std::string& type) const;
-  Status checkAccept(const http::Request& request) const;
   // 404 unless the resource (by its newest content) is in the caller's patient compartment.
   Status checkOwner(const std::string& type, const std::string& id, const RequestContext& context);
 

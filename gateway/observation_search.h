@@ -38,4 +38,24 @@ store::DateFilter dateFilterFor(const fhir::DateParam& param, store::DateFilter:
 // Returns true when the name is one of them.
 bool isFormatParam(const std::string& name);
 
+// --- pieces shared by the search parsers (Observation, Appointment, DocumentReference) ------
+
+// kInvalid "unsupported-modifier" when the parameter carries a modifier.
+Status requireNoModifier(const fhir::ParamName& p);
+// "Patient/123", "123" or an absolute URL ending in Patient/123 -> "123"; kInvalid
+// "invalid-search-reference" unless it names one patient.
+Result<std::string> searchPatientId(const std::string& name, const std::string& value);
+
+// _count (default kDefaultPageSize, above kMaxPageSize: 400 "Maximum page size allowed is
+// 100") and _offset, each at most once.
+class PagingParams {
+ public:
+  // True when `p` is _count or _offset (then parsed into `query`); errors for bad values.
+  Result<bool> take(const fhir::ParamName& p, const std::string& value, store::SearchQuery& query);
+
+ private:
+  bool sawCount_ = false;
+  bool sawOffset_ = false;
+};
+
 }  // namespace mes::gateway
