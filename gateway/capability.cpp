@@ -2,6 +2,7 @@
 #include "fhir/profiles/measure_profiles.h"
 #include "fhir/types/datetime.h"
 #include "gateway/agenda_api.h"
+#include "gateway/document_api.h"
 #include "gateway/fhir_api.h"
 #include "gateway/observation_search.h"
 
@@ -56,8 +57,12 @@ fhir::Value FhirApi::capabilityStatement() const {
   Value rest = Value::object();
   rest.set("mode", str("server"));
   rest.set("documentation",
-           str("Measures API (SPEC §2) and the app's pairing (Consent, SPEC §1). Errors are OperationOutcome resources with a stable code "
-               "in details.coding (system urn:mes-gateway:error-code)."));
+           str("Measures API (SPEC §2), Documents API (SPEC §3, IHE MHD), Agenda API (SPEC §4) and "
+               "the app's pairing (Consent, SPEC §1). The transaction interaction is the Measures "
+               "Bundle (an Observation and its Device) or an ITI-65 document publication (a "
+               "SubmissionSet List, DocumentReferences and their Binaries). Errors are "
+               "OperationOutcome resources with a stable code in details.coding (system "
+               "urn:mes-gateway:error-code)."));
   Value resources = Value::array();
 
   Value observation = Value::object();
@@ -91,6 +96,8 @@ fhir::Value FhirApi::capabilityStatement() const {
   resources.push(std::move(observation));
 
   resources.push(AgendaApi::capabilityResource());  // SPEC §4
+  resources.push(DocumentApi::capabilityDocumentReference());  // SPEC §3
+  resources.push(DocumentApi::capabilityBinary());
   for (const char* type : {"Patient", "Device"}) {
     Value r = Value::object();
     r.set("type", str(type));

@@ -60,7 +60,6 @@ void FhirApi::registerRoutes(Router& router) {
   };
   using I = Interaction;
   router.add("GET", "/fhir/metadata", I::kPublic, "", bind(&FhirApi::metadata));
-  router.add("POST", "/fhir", I::kTransaction, "Bundle", bind(&FhirApi::transaction));
   router.add("GET", "/fhir/Observation", I::kSearch, "Observation",
              bind(&FhirApi::searchObservation));
   router.add("POST", "/fhir/Observation", I::kCreate, "Observation",
@@ -219,15 +218,6 @@ http::Response FhirApi::deleteObservation(const http::Request& request, RequestC
   r.status = 204;
   setVersionHeaders(r, *record);
   return r;
-}
-
-http::Response FhirApi::transaction(const http::Request& request, RequestContext& context) {
-  if (Status s = noQueryExcept(request, {}); !s) return errorResponse(s.error());
-  auto body = resourceBody(request, "Bundle", config_);
-  if (!body) return errorResponse(body.error());
-  auto response = measures_.transaction(*body, context);
-  if (!response) return errorResponse(response.error());
-  return fhirJson(200, *response, prettyRequested(request));
 }
 
 http::Response FhirApi::searchObservation(const http::Request& request, RequestContext& context) {

@@ -63,24 +63,20 @@ Status checkAccept(const http::Request& request) {
                      "Accept: " + accept + " cannot be served; use application/fhir+json.");
 }
 
-Result<fhir::Value> resourceBody(const http::Request& request, const std::string& type,
-                                 const Config& config) {
+Status checkJsonContentType(const http::Request& request) {
   const std::string& contentType = request.headers.get("Content-Type");
-  if (!isJsonMediaType(contentType)) {
-    return Error::make(ErrorKind::kUnsupportedMediaType, "content-type-unsupported",
-                       "Content-Type must be application/fhir+json (or application/json); got '" +
-                           contentType + "'.");
-  }
-  fhir::ParseLimits limits;
-  limits.maxDepth = config.maxJsonDepth;
-  limits.maxBytes = config.maxBodyBytes;
-  auto parsed = fhir::parseJson(request.body, limits);
-  if (!parsed) return parsed;
-  if (!parsed->isObject()) {
+  if (isJsonMediaType(contentType)) return Status::ok();
+  return Error::make(ErrorKind::kUnsupportedMediaType, "content-type-unsupported",
+                     "Content-Type must be application/fhir+json (or application/json); got '" +
+                         contentType + "'.");
+}
+
+Status checkResourceType(const fhir::Value& body, const std::string& type) {
+  if (!body.isObject()) {
     return Error::make(ErrorKind::kInvalid, "resource-not-object",
                        "The body must be a JSON object holding a " + type + " resource.");
   }
-  const fhir::Value* rtype = parsed->find("resourceType");
+  const fhir::Value* rtype = body.find("resourceType");
   if (rtype == nullptr) {
     return Error::make(ErrorKind::kInvalid, "resource-type-missing",
                        "The body has no resourceType; expected '" + type + "'.", "resourceType");
@@ -93,6 +89,18 @@ Result<fhir::Value> resourceBody(const http::Request& request, const std::string
                            " but this endpoint takes '" + type + "'.",
                        "resourceType");
   }
+  return Status::ok();
+}
+
+Result<fhir::Value> resourceBody(const http::Request& request, const std::string& type,
+                                 const Config& config) {
+  MES_RETURN_IF_ERROR(checkJsonContentType(request));
+  fhir::ParseLimits limits;
+  limits.maxDepth = config.maxJsonDepth;
+  limits.maxBytes = config.maxBodyBytes;
+  auto parsed = fhir::parseJson(request.body, limits);
+  if (!parsed) return parsed;
+  MES_RETURN_IF_ERROR(checkResourceType(*parsed, type));
   return parsed;
 }
 

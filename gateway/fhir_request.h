@@ -31,6 +31,13 @@ Status noQueryExcept(const http::Request& request, std::initializer_list<const c
 // kNotAcceptable "format-unsupported" unless Accept and _format allow FHIR JSON.
 Status checkAccept(const http::Request& request);
 
+// kInvalid resource-not-object / resource-type-missing / resource-type-mismatch unless `body`
+// is a JSON object of resourceType `type`.
+Status checkResourceType(const fhir::Value& body, const std::string& type);
+
+// kUnsupportedMediaType "content-type-unsupported" unless Content-Type is FHIR JSON.
+Status checkJsonContentType(const http::Request& request);
+
 // The body as a JSON object of resourceType `type`: 415 content-type-unsupported, 400 from the
 // JSON parser (malformed, too deep: config.maxJsonDepth, too big: config.maxBodyBytes),
 // 400 resource-not-object / resource-type-missing / resource-type-mismatch.

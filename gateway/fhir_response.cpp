@@ -78,6 +78,28 @@ http::Response searchsetResponse(const SearchsetPage& s) {
   return fhirText(200, std::move(body));
 }
 
+std::string locatedUnder(const std::string& expression, const std::string& at,
+                         const std::string& type) {
+  if (expression.empty()) return at;
+  if (expression.rfind(type, 0) == 0) return at + expression.substr(type.size());
+  return expression;
+}
+
+Error underBundleEntry(Error error, const std::string& at, const std::string& type) {
+  for (auto& p : error.problems) p.expression = locatedUnder(p.expression, at, type);
+  return error;
+}
+
+fhir::Value transactionResponseEntry(const store::ResourceRecord& record, bool created) {
+  fhir::Value r = fhir::Value::object();
+  r.set("status", fhir::Value::string(created ? "201 Created" : "200 OK"));
+  r.set("location", fhir::Value::string(record.type + "/" + record.id + "/_history/" +
+                                        std::to_string(record.versionId)));
+  r.set("etag", fhir::Value::string("W/\"" + std::to_string(record.versionId) + "\""));
+  r.set("lastModified", fhir::Value::string(fhir::formatInstant(record.lastUpdatedMs)));
+  return r;
+}
+
 Result<std::optional<int64_t>> parseIfMatch(const std::string& header) {
   if (header.empty()) return std::optional<int64_t>();
   std::string_view v = header;

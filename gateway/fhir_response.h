@@ -41,6 +41,16 @@ struct SearchsetPage {
 };
 http::Response searchsetResponse(const SearchsetPage& searchset);
 
+// A FHIRPath rooted at `type` ("List.entry[0]") moved under `at`
+// ("Bundle.entry[2].resource" -> "Bundle.entry[2].resource.entry[0]"); empty becomes `at`.
+std::string locatedUnder(const std::string& expression, const std::string& at,
+                         const std::string& type);
+// Every problem of `error` located under `at` instead of `type` (a resource in a Bundle entry).
+Error underBundleEntry(Error error, const std::string& at, const std::string& type);
+// The Bundle.entry.response of a written resource in a transaction-response: status (201 Created
+// or 200 OK), location <Type>/<id>/_history/<v>, etag, lastModified.
+fhir::Value transactionResponseEntry(const store::ResourceRecord& record, bool created);
+
 // W/"3" or "3" -> 3. nullopt when the header is absent; kInvalid when it is malformed.
 Result<std::optional<int64_t>> parseIfMatch(const std::string& header);
 

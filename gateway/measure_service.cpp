@@ -69,15 +69,8 @@ Result<fhir::Value> parseStored(const store::ResourceRecord& record) {
 
 // Moves the problems' locations under the bundle entry that holds the resource.
 Error underEntry(Error error, size_t index, const std::string& type) {
-  const std::string prefix = "Bundle.entry[" + std::to_string(index) + "].resource";
-  for (auto& p : error.problems) {
-    if (p.expression.rfind(type, 0) == 0) {
-      p.expression = prefix + p.expression.substr(type.size());
-    } else if (p.expression.empty()) {
-      p.expression = prefix;
-    }
-  }
-  return error;
+  return underBundleEntry(std::move(error), "Bundle.entry[" + std::to_string(index) + "].resource",
+                          type);
 }
 
 // kg / m², one decimal, as text for the JSON number.
@@ -675,14 +668,8 @@ Result<fhir::Value> MeasureService::transaction(const fhir::Value& bundle,
   response.set("type", fhir::Value::string("transaction-response"));
   fhir::Value outEntries = fhir::Value::array();
   for (const auto& [index, w] : written) {
-    fhir::Value r = fhir::Value::object();
-    r.set("status", fhir::Value::string(w.created ? "201 Created" : "200 OK"));
-    r.set("location", fhir::Value::string(w.record.type + "/" + w.record.id + "/_history/" +
-                                          std::to_string(w.record.versionId)));
-    r.set("etag", fhir::Value::string("W/\"" + std::to_string(w.record.versionId) + "\""));
-    r.set("lastModified", fhir::Value::string(fhir::formatInstant(w.record.lastUpdatedMs)));
     fhir::Value e = fhir::Value::object();
-    e.set("response", std::move(r));
+    e.set("response", transactionResponseEntry(w.record, w.created));
     outEntries.push(std::move(e));
   }
   response.set("entry", std::move(outEntries));
