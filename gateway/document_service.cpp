@@ -113,6 +113,7 @@ struct DocumentService::Staged {
   std::string typeDisplay;
   std::string documentId;
   std::string binaryId;
+  bool invisible = false;  // INVISIBLE_PATIENT: hidden from the patient, so not announced either
   std::unique_ptr<blob::StagedBlob> blob;
 };
 
@@ -215,6 +216,7 @@ Result<DocumentService::Staged> DocumentService::stageDocument(
   staged.typeDisplay = std::string(v.type->display);
   staged.documentId = ids_.next();
   staged.binaryId = ids_.next();
+  staged.invisible = v.labels.invisiblePatient;
   staged.blob = std::move(blob);
   // What the gateway owns in the stored document.
   document.erase("id");
@@ -781,6 +783,7 @@ Result<BlobCheck> DocumentService::checkBlobs() {
 
 void DocumentService::notifyCreated(const PublishedDocument& published, const Staged& staged,
                                     const RequestContext& context) {
+  if (staged.invisible) return;
   const std::string service = serviceLabel(context);
   const std::string app =
       context.serviceName.empty() ? service : "L’application " + context.serviceName;

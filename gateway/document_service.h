@@ -43,8 +43,9 @@
 //
 // Notifications: for each new document the patient gets an outbox message in French
 // ("document-created", "Nouveau document ajouté par <service>", with the type's display and
-// data.document = DocumentReference/<d>), sent after the commit; a message that cannot be
-// sent is logged, the deposit stands.
+// data.document = DocumentReference/<d>), sent after the commit — except for an INVISIBLE_PATIENT
+// document, which the patient must not learn of; a message that cannot be sent is logged, the
+// deposit stands.
 #pragma once
 
 #include <cstdint>
