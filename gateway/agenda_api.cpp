@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "fhir/json/json.h"
+#include "gateway/capability.h"
 #include "fhir/profiles/appointment_profile.h"
 #include "fhir/search/search_params.h"
 #include "gateway/appointment_search.h"
@@ -21,13 +22,6 @@ Error notFound(const std::string& id) {
 
 fhir::Value str(std::string s) { return fhir::Value::string(std::move(s)); }
 
-fhir::Value searchParam(const char* name, const char* type, const char* documentation) {
-  fhir::Value p = fhir::Value::object();
-  p.set("name", str(name));
-  p.set("type", str(type));
-  p.set("documentation", str(documentation));
-  return p;
-}
 
 // The identifier=<system>|<value> of a conditional update, and nothing else in the query.
 Result<AppointmentKey> conditionalKey(const http::Request& request) {
@@ -83,13 +77,7 @@ void AgendaApi::registerRoutes(Router& router) {
 fhir::Value AgendaApi::capabilityResource() {
   fhir::Value r = fhir::Value::object();
   r.set("type", str(kType));
-  fhir::Value interactions = fhir::Value::array();
-  for (const char* code : {"read", "update", "create", "search-type"}) {
-    fhir::Value item = fhir::Value::object();
-    item.set("code", str(code));
-    interactions.push(std::move(item));
-  }
-  r.set("interaction", std::move(interactions));
+  r.set("interaction", capabilityInteractions({"read", "update", "create", "search-type"}));
   r.set("versioning", str("versioned-update"));
   r.set("readHistory", fhir::Value::boolean(false));
   r.set("updateCreate", fhir::Value::boolean(false));
@@ -102,16 +90,16 @@ fhir::Value AgendaApi::capabilityResource() {
             "PUT Appointment?identifier=<system>|<value> matches only the calling app's "
             "appointments of the patient."));
   fhir::Value params = fhir::Value::array();
-  params.push(searchParam("patient", "reference", "The patient participant (Patient/<id> or <id>)."));
-  params.push(searchParam("date", "date",
+  params.push(capabilitySearchParam("patient", "reference", "The patient participant (Patient/<id> or <id>)."));
+  params.push(capabilitySearchParam("date", "date",
                           "The [start, end] range, with prefix eq, ne, gt, lt, ge, le, sa, eb or "
                           "ap; may repeat."));
-  params.push(searchParam("status", "token", "AppointmentStatus code; a comma means OR."));
-  params.push(searchParam("identifier", "token", "The app's identifier, [system|]value."));
-  params.push(searchParam("_lastUpdated", "date", "meta.lastUpdated, same prefixes as date."));
-  params.push(searchParam("_sort", "special", "date (default), -date, _lastUpdated or -_lastUpdated."));
-  params.push(searchParam("_count", "number", "Page size, default 50, maximum 100."));
-  params.push(searchParam("_offset", "number", "Index of the first result of the page."));
+  params.push(capabilitySearchParam("status", "token", "AppointmentStatus code; a comma means OR."));
+  params.push(capabilitySearchParam("identifier", "token", "The app's identifier, [system|]value."));
+  params.push(capabilitySearchParam("_lastUpdated", "date", "meta.lastUpdated, same prefixes as date."));
+  params.push(capabilitySearchParam("_sort", "special", "date (default), -date, _lastUpdated or -_lastUpdated."));
+  params.push(capabilitySearchParam("_count", "number", "Page size, default 50, maximum 100."));
+  params.push(capabilitySearchParam("_offset", "number", "Index of the first result of the page."));
   r.set("searchParam", std::move(params));
   return r;
 }
@@ -210,15 +198,8 @@ http::Response AgendaApi::search(const http::Request& request, RequestContext& c
   auto result = repository_.search(search.query);
   if (!result) return errorResponse(result.error());
 
-  SearchsetPage searchset;
-  searchset.fhirBase = fhirBase_;
-  searchset.type = kType;
-  searchset.linkParams = &search.linkParams;
-  searchset.count = search.query.count;
-  searchset.offset = search.query.offset;
-  searchset.page = &*result;
-  searchset.pretty = search.pretty;
-  return searchsetResponse(searchset);
+  return searchsetResponse(fhirBase_, kType, search.linkParams, search.query, *result,
+                           search.pretty);
 }
 
 }  // namespace mes::gateway

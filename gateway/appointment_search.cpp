@@ -79,24 +79,21 @@ Result<AppointmentSearch> parseAppointmentSearch(
       out.query.patient = *id;
     } else if (name == "status" || name == "identifier") {
       MES_RETURN_IF_ERROR(requireNoModifier(p));
-      store::TokenFilter filter;
-      filter.param = name;
-      for (const auto& alt : fhir::splitOr(value)) {
-        auto token = fhir::parseTokenParam(name, alt);
-        if (!token) return token.takeError();
-        if (name == "status") {
-          if (!fhir::isAppointmentStatus(token->code) ||
-              (token->system && token->system != std::string(fhir::kAppointmentStatusSystem))) {
+      auto filter = tokenFilterOf(
+          name, value, [&name](const fhir::TokenParam& token, const std::string& alt) -> Status {
+            if (name != "status") return Status::ok();
+            if (fhir::isAppointmentStatus(token.code) &&
+                (!token.system || token.system == std::string(fhir::kAppointmentStatusSystem))) {
+              return Status::ok();
+            }
             return invalid("invalid-search-token",
                            "Search parameter 'status': '" + alt +
                                "' is not an appointment status (proposed, pending, booked, "
                                "arrived, fulfilled, cancelled, noshow, entered-in-error, "
                                "checked-in, waitlist).");
-          }
-        }
-        filter.anyOf.push_back({token->system, token->code});
-      }
-      out.query.tokens.push_back(std::move(filter));
+          });
+      if (!filter) return filter.takeError();
+      out.query.tokens.push_back(std::move(*filter));
     } else if (name == "date" || name == "_lastUpdated") {
       MES_RETURN_IF_ERROR(requireNoModifier(p));
       auto filter = dateRangeFilter(name, value, nowMs);

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "fhir/json/json.h"
+#include "gateway/capability.h"
 #include "fhir/types/datetime.h"
 #include "gateway/document_search.h"
 #include "gateway/fhir_request.h"
@@ -18,23 +19,7 @@ constexpr const char* kDocType = "DocumentReference";
 
 fhir::Value str(std::string s) { return fhir::Value::string(std::move(s)); }
 
-fhir::Value searchParam(const char* name, const char* type, const char* documentation) {
-  fhir::Value p = fhir::Value::object();
-  p.set("name", str(name));
-  p.set("type", str(type));
-  p.set("documentation", str(documentation));
-  return p;
-}
 
-fhir::Value interactions(std::initializer_list<const char*> codes) {
-  fhir::Value list = fhir::Value::array();
-  for (const char* code : codes) {
-    fhir::Value item = fhir::Value::object();
-    item.set("code", str(code));
-    list.push(std::move(item));
-  }
-  return list;
-}
 
 // The raw bytes of a blob, pulled by the HTTP adapter as the client reads.
 class BlobBody final : public http::BodySource {
@@ -62,18 +47,10 @@ BinaryForm binaryForm(const http::Request& request, const std::string& contentTy
   if (accept.empty()) return BinaryForm::kRaw;
   const std::string stored = contentType.substr(0, contentType.find('/'));
   bool raw = false;
-  size_t start = 0;
-  while (start <= accept.size()) {
-    size_t end = accept.find(',', start);
-    if (end == std::string::npos) end = accept.size();
-    std::string_view item = std::string_view(accept).substr(start, end - start);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    std::string_view type = item.substr(0, item.find(';'));
-    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  for (std::string_view type : acceptedMediaTypes(accept)) {
     if (isJsonMediaType(type)) return BinaryForm::kFhirJson;
     raw = raw || type == "*/*" || http::equalsIgnoreCase(type, contentType) ||
           http::equalsIgnoreCase(type, stored + "/*");
-    start = end + 1;
   }
   return raw ? BinaryForm::kRaw : BinaryForm::kNotAcceptable;
 }
@@ -243,15 +220,8 @@ http::Response DocumentApi::search(const http::Request& request, RequestContext&
   search.query.tokens.push_back({kVisibilityToken, {{"", kVisibleToPatient}}});
   auto result = repository_.search(search.query);
   if (!result) return errorResponse(result.error());
-  SearchsetPage searchset;
-  searchset.fhirBase = fhirBase_;
-  searchset.type = kDocType;
-  searchset.linkParams = &search.linkParams;
-  searchset.count = search.query.count;
-  searchset.offset = search.query.offset;
-  searchset.page = &*result;
-  searchset.pretty = search.pretty;
-  return searchsetResponse(searchset);
+  return searchsetResponse(fhirBase_, kDocType, search.linkParams, search.query, *result,
+                           search.pretty);
 }
 
 http::Response DocumentApi::read(const http::Request& request, RequestContext& context) {
@@ -330,7 +300,7 @@ fhir::Value DocumentApi::capabilityDocumentReference() {
   fhir::Value profiles = fhir::Value::array();
   profiles.push(str("https://profiles.ihe.net/ITI/MHD/StructureDefinition/IHE.MHD.Minimal.DocumentReference"));
   r.set("supportedProfile", std::move(profiles));
-  r.set("interaction", interactions({"read", "create", "delete", "search-type"}));
+  r.set("interaction", capabilityInteractions({"read", "create", "delete", "search-type"}));
   r.set("versioning", str("versioned"));
   r.set("readHistory", fhir::Value::boolean(false));
   r.set("updateCreate", fhir::Value::boolean(false));
@@ -344,18 +314,18 @@ fhir::Value DocumentApi::capabilityDocumentReference() {
             "not exist for apps. The author is set by the gateway: the Device of the "
             "referenced service (type SNR)."));
   fhir::Value params = fhir::Value::array();
-  params.push(searchParam("patient", "reference", "The patient (Patient/<id> or <id>)."));
-  params.push(searchParam("status", "token",
+  params.push(capabilitySearchParam("patient", "reference", "The patient (Patient/<id> or <id>)."));
+  params.push(capabilitySearchParam("status", "token",
                           "current (the default), superseded or entered-in-error; a comma means OR."));
-  params.push(searchParam("type", "token", "LOINC document type, [system|]code; a comma means OR."));
-  params.push(searchParam("category", "token", "DMP document class (TRE_A03), [system|]code."));
-  params.push(searchParam("date", "date",
+  params.push(capabilitySearchParam("type", "token", "LOINC document type, [system|]code; a comma means OR."));
+  params.push(capabilitySearchParam("category", "token", "DMP document class (TRE_A03), [system|]code."));
+  params.push(capabilitySearchParam("date", "date",
                           "DocumentReference.date with prefix eq, ne, gt, lt, ge, le, sa, eb or ap; "
                           "may repeat."));
-  params.push(searchParam("period", "date", "context.period, the same prefixes; may repeat."));
-  params.push(searchParam("author", "reference", "The author, Device/<id>; a comma means OR."));
-  params.push(searchParam("_count", "number", "Page size, default 50, maximum 100."));
-  params.push(searchParam("_offset", "number", "Index of the first result of the page."));
+  params.push(capabilitySearchParam("period", "date", "context.period, the same prefixes; may repeat."));
+  params.push(capabilitySearchParam("author", "reference", "The author, Device/<id>; a comma means OR."));
+  params.push(capabilitySearchParam("_count", "number", "Page size, default 50, maximum 100."));
+  params.push(capabilitySearchParam("_offset", "number", "Index of the first result of the page."));
   r.set("searchParam", std::move(params));
   return r;
 }
@@ -363,7 +333,7 @@ fhir::Value DocumentApi::capabilityDocumentReference() {
 fhir::Value DocumentApi::capabilityBinary() {
   fhir::Value r = fhir::Value::object();
   r.set("type", str("Binary"));
-  r.set("interaction", interactions({"read"}));
+  r.set("interaction", capabilityInteractions({"read"}));
   r.set("documentation",
         str("ITI-68: the document's bytes with their content type, or this Binary as FHIR JSON "
             "(base64 data) under Accept: application/fhir+json. Binaries are created by the "

@@ -59,23 +59,21 @@ Result<DocumentSearch> parseDocumentSearch(
       }
       out.query.patient = *id;
     } else if (name == "status" || name == "type" || name == "category") {
-      store::TokenFilter filter;
-      filter.param = name;
-      for (const auto& alt : fhir::splitOr(value)) {
-        auto token = fhir::parseTokenParam(name, alt);
-        if (!token) return token.takeError();
-        if (name == "status" &&
-            (!isDocumentStatus(token->code) ||
-             (token->system && *token->system != kDocumentReferenceStatusSystem))) {
-          return invalid("invalid-search-token",
-                         "Search parameter 'status': '" + alt +
-                             "' is not a document status (current, superseded, "
-                             "entered-in-error).");
-        }
-        filter.anyOf.push_back({token->system, token->code});
-      }
+      auto filter = tokenFilterOf(
+          name, value, [&name](const fhir::TokenParam& token, const std::string& alt) -> Status {
+            if (name != "status") return Status::ok();
+            if (isDocumentStatus(token.code) &&
+                (!token.system || *token.system == kDocumentReferenceStatusSystem)) {
+              return Status::ok();
+            }
+            return invalid("invalid-search-token",
+                           "Search parameter 'status': '" + alt +
+                               "' is not a document status (current, superseded, "
+                               "entered-in-error).");
+          });
+      if (!filter) return filter.takeError();
       sawStatus = sawStatus || name == "status";
-      out.query.tokens.push_back(std::move(filter));
+      out.query.tokens.push_back(std::move(*filter));
     } else if (name == "date" || name == "period") {
       auto filter = dateRangeFilter(name, value, nowMs);
       if (!filter) return filter.takeError();

@@ -10,6 +10,7 @@
 #include "fhir/profiles/document_profile.h"
 #include "fhir/types/base64.h"
 #include "fhir/types/datetime.h"
+#include "gateway/fhir_request.h"
 #include "gateway/fhir_response.h"
 #include "gateway/resource_index.h"
 #include "oauth/crypto/digest.h"
@@ -390,17 +391,9 @@ Result<fhir::Value> DocumentService::publishBundle(const fhir::Value& bundle,
                                                    DocumentUpload& upload,
                                                    const RequestContext& context,
                                                    std::vector<PublishedDocument>& published) {
-  const std::string* type = bundle.findString("type");
-  if (type == nullptr || *type != "transaction") {
-    return invalid("bundle-type-invalid",
-                   "POST /fhir takes a Bundle of type 'transaction'" +
-                       (type != nullptr ? "; got '" + *type + "'." : std::string(".")),
-                   "Bundle.type");
-  }
-  const fhir::Value* entries = bundle.find("entry");
-  if (entries == nullptr || !entries->isArray() || entries->items().empty()) {
-    return invalid("bundle-empty", "The transaction Bundle has no entry.", "Bundle.entry");
-  }
+  auto entryList = transactionEntries(bundle);
+  if (!entryList) return entryList.takeError();
+  const std::vector<fhir::Value>& entries = **entryList;
 
   struct Entry {
     size_t index;
@@ -412,34 +405,21 @@ Result<fhir::Value> DocumentService::publishBundle(const fhir::Value& bundle,
   std::vector<Entry> all;
   std::optional<size_t> listEntry;
   std::map<std::string, size_t> byFullUrl;
-  for (size_t i = 0; i < entries->items().size(); ++i) {
-    const fhir::Value& entry = entries->items()[i];
-    const std::string at = "Bundle.entry[" + std::to_string(i) + "]";
-    if (!entry.isObject()) return invalid("invalid-type", at + " must be an object.", at);
-    const std::string* fullUrl = entry.findString("fullUrl");
-    if (fullUrl == nullptr || fullUrl->rfind("urn:uuid:", 0) != 0) {
-      return invalid("fullurl-missing", at + ".fullUrl is required, as urn:uuid:<uuid>.",
-                     at + ".fullUrl");
-    }
-    const fhir::Value* resource = entry.find("resource");
-    const std::string* rtype = resource != nullptr ? resource->findString("resourceType") : nullptr;
-    if (rtype == nullptr) {
-      return invalid("resource-missing", at + ".resource with a resourceType is required.",
-                     at + ".resource");
+  for (size_t i = 0; i < entries.size(); ++i) {
+    auto head = transactionEntry(entries[i], i);
+    if (!head) return head.takeError();
+    const std::string& at = head->at;
+    const std::string* rtype = &head->type;
+    const std::string* fullUrl = &head->fullUrl;
+    const fhir::Value* resource = head->resource;
+    if (fullUrl->rfind("urn:uuid:", 0) != 0) {
+      return invalid("fullurl-invalid", at + ".fullUrl must be urn:uuid:<uuid>.", at + ".fullUrl");
     }
     if (*rtype != "List" && *rtype != kDocType && *rtype != kBinaryType) {
       return unprocessable("entry-type-unsupported",
                            "A document publication (ITI-65) holds one List (the SubmissionSet), "
                            "DocumentReferences and their Binaries; " + at + " is a " + *rtype + ".",
                            at + ".resource.resourceType");
-    }
-    const fhir::Value* request = entry.find("request");
-    const std::string* method = request != nullptr ? request->findString("method") : nullptr;
-    const std::string* url = request != nullptr ? request->findString("url") : nullptr;
-    if (method == nullptr || *method != "POST" || url == nullptr || *url != *rtype) {
-      return invalid("entry-request-invalid",
-                     at + ".request must be {\"method\": \"POST\", \"url\": \"" + *rtype + "\"}.",
-                     at + ".request");
     }
     if (!byFullUrl.emplace(*fullUrl, all.size()).second) {
       return invalid("fullurl-duplicate", at + ".fullUrl repeats an earlier entry's.", at + ".fullUrl");
@@ -634,17 +614,27 @@ Result<fhir::Value> DocumentService::publishBundle(const fhir::Value& bundle,
   return response;
 }
 
-Result<store::ResourceRecord> DocumentService::visibleDocument(const std::string& id,
-                                                               const RequestContext& context) {
-  auto record = repository_.read(kDocType, id);
+// The current version of type/id when it is in the caller's patient compartment; 404 otherwise
+// (never written, deleted, another patient's).
+Result<store::ResourceRecord> DocumentService::inCompartment(const std::string& type,
+                                                             const std::string& id,
+                                                             const RequestContext& context) {
+  auto record = repository_.read(type, id);
   if (!record) {
     const ErrorKind kind = record.error().kind;
-    if (kind == ErrorKind::kNotFound || kind == ErrorKind::kGone) return notFound(kDocType, id);
+    if (kind == ErrorKind::kNotFound || kind == ErrorKind::kGone) return notFound(type, id);
     return record.takeError();
   }
   if (!context.patientId.empty() && record->patient != context.patientId) {
-    return notFound(kDocType, id);
+    return notFound(type, id);
   }
+  return record;
+}
+
+Result<store::ResourceRecord> DocumentService::visibleDocument(const std::string& id,
+                                                               const RequestContext& context) {
+  auto record = inCompartment(kDocType, id, context);
+  if (!record) return record;
   auto json = parseStored(*record);
   if (!json) return json.takeError();
   if (fhir::securityLabels(*json).invisiblePatient) return notFound(kDocType, id);
@@ -657,15 +647,8 @@ Result<store::ResourceRecord> DocumentService::read(const std::string& id,
 }
 
 Result<DocumentBytes> DocumentService::bytes(const std::string& id, const RequestContext& context) {
-  auto record = repository_.read(kBinaryType, id);
-  if (!record) {
-    const ErrorKind kind = record.error().kind;
-    if (kind == ErrorKind::kNotFound || kind == ErrorKind::kGone) return notFound(kBinaryType, id);
-    return record.takeError();
-  }
-  if (!context.patientId.empty() && record->patient != context.patientId) {
-    return notFound(kBinaryType, id);
-  }
+  auto record = inCompartment(kBinaryType, id, context);
+  if (!record) return record.takeError();
   auto json = parseStored(*record);
   if (!json) return json.takeError();
   const fhir::Value* security = json->find("securityContext");

@@ -155,6 +155,8 @@ class DocumentService {
   Status writeAuthor(store::Transaction& tx, const RequestContext& context);
   Status checkPatient(store::Transaction& tx, const std::string& patientId,
                       const std::string& expression);
+  Result<store::ResourceRecord> inCompartment(const std::string& type, const std::string& id,
+                                              const RequestContext& context);
   Result<store::ResourceRecord> visibleDocument(const std::string& id,
                                                 const RequestContext& context);
   void notifyCreated(const PublishedDocument& published, const Staged& staged,

@@ -100,6 +100,21 @@ fhir::Value transactionResponseEntry(const store::ResourceRecord& record, bool c
   return r;
 }
 
+http::Response searchsetResponse(const std::string& fhirBase, const std::string& type,
+                                 const std::vector<std::pair<std::string, std::string>>& linkParams,
+                                 const store::SearchQuery& query, const store::SearchPage& page,
+                                 bool pretty) {
+  SearchsetPage searchset;
+  searchset.fhirBase = fhirBase;
+  searchset.type = type;
+  searchset.linkParams = &linkParams;
+  searchset.count = query.count;
+  searchset.offset = query.offset;
+  searchset.page = &page;
+  searchset.pretty = pretty;
+  return searchsetResponse(searchset);
+}
+
 Result<std::optional<int64_t>> parseIfMatch(const std::string& header) {
   if (header.empty()) return std::optional<int64_t>();
   std::string_view v = header;

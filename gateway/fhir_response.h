@@ -40,6 +40,11 @@ struct SearchsetPage {
   bool pretty = false;
 };
 http::Response searchsetResponse(const SearchsetPage& searchset);
+// The same for a search's query and page (count and offset from the query).
+http::Response searchsetResponse(const std::string& fhirBase, const std::string& type,
+                                 const std::vector<std::pair<std::string, std::string>>& linkParams,
+                                 const store::SearchQuery& query, const store::SearchPage& page,
+                                 bool pretty);
 
 // A FHIRPath rooted at `type` ("List.entry[0]") moved under `at`
 // ("Bundle.entry[2].resource" -> "Bundle.entry[2].resource.entry[0]"); empty becomes `at`.

@@ -51,6 +51,20 @@ Result<std::string> searchPatientId(const std::string& name, const std::string& 
   return id;
 }
 
+Result<store::TokenFilter> tokenFilterOf(
+    const std::string& name, const std::string& value,
+    const std::function<Status(const fhir::TokenParam&, const std::string&)>& accept) {
+  store::TokenFilter filter;
+  filter.param = name;
+  for (const auto& alt : fhir::splitOr(value)) {
+    auto token = fhir::parseTokenParam(name, alt);
+    if (!token) return token.takeError();
+    if (accept) MES_RETURN_IF_ERROR(accept(*token, alt));
+    filter.anyOf.push_back({token->system, token->code});
+  }
+  return filter;
+}
+
 Result<bool> PagingParams::take(const fhir::ParamName& p, const std::string& value,
                                 store::SearchQuery& query) {
   const bool isCount = p.name == "_count";
@@ -133,14 +147,9 @@ Result<ObservationSearch> parseObservationSearch(
       out.subjectIdentifier = *token;
     } else if (name == "code" || name == "identifier") {
       MES_RETURN_IF_ERROR(requireNoModifier(p));
-      store::TokenFilter filter;
-      filter.param = name;
-      for (const auto& alt : fhir::splitOr(value)) {
-        auto token = fhir::parseTokenParam(name, alt);
-        if (!token) return token.takeError();
-        filter.anyOf.push_back({token->system, token->code});
-      }
-      out.query.tokens.push_back(std::move(filter));
+      auto filter = tokenFilterOf(name, value);
+      if (!filter) return filter.takeError();
+      out.query.tokens.push_back(std::move(*filter));
     } else if (name == "date" || name == "_lastUpdated") {
       MES_RETURN_IF_ERROR(requireNoModifier(p));
       auto date = fhir::parseDateParam(name, value);

@@ -1,6 +1,7 @@
 // GET /fhir/Observation parameters (SPEC §2) -> a store query.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -45,6 +46,13 @@ Status requireNoModifier(const fhir::ParamName& p);
 // "Patient/123", "123" or an absolute URL ending in Patient/123 -> "123"; kInvalid
 // "invalid-search-reference" unless it names one patient.
 Result<std::string> searchPatientId(const std::string& name, const std::string& value);
+
+// A token parameter's value as a filter: comma-separated alternatives, each [system|]code;
+// `accept` (optional) refuses an alternative with its error.
+Result<store::TokenFilter> tokenFilterOf(
+    const std::string& name, const std::string& value,
+    const std::function<Status(const fhir::TokenParam& token, const std::string& alternative)>&
+        accept = {});
 
 // _count (default kDefaultPageSize, above kMaxPageSize: 400 "Maximum page size allowed is
 // 100") and _offset, each at most once.

@@ -163,40 +163,11 @@ std::string sha256Hex(const std::string& bytes) {
   }
   return out;
 }
-
-// The outbox messages about `document` ("DocumentReference/<id>").
 std::vector<Value> noticesAbout(const std::string& document) {
-  std::vector<Value> out;
-  const fs::path dir = fs::path(world().gw->dataDir()) / "outbox";
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(dir)) files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
-    if (f.extension() != ".json") continue;
-    auto parsed = mes::fhir::parseJson(readFile(f));
-    if (!parsed) continue;
-    const Value* data = parsed->find("data");
-    if (data != nullptr && stringOf(*data, "document") == document) out.push_back(*parsed);
-  }
-  return out;
+  return outboxNotices(*world().gw, "document", document);
 }
 
-std::vector<std::string> activity() {
-  World& w = world();
-  HttpResponse page = w.gw->client().get("/portal/activity", w.demoBrowser.headers());
-  BOOST_TEST_REQUIRE(page.status == 200, "activity page: " << page.status);
-  std::vector<std::string> rows;
-  static const std::regex kRow("<tr><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td></tr>");
-  for (auto it = std::sregex_iterator(page.body.begin(), page.body.end(), kRow);
-       it != std::sregex_iterator(); ++it) {
-    rows.push_back(htmlText((*it)[1]) + " | " + htmlText((*it)[2]));
-  }
-  return rows;
-}
-
-bool listed(const std::vector<std::string>& rows, const std::string& row) {
-  return std::find(rows.begin(), rows.end(), row) != rows.end();
-}
+std::vector<std::string> activity() { return activityRows(*world().gw, world().demoBrowser); }
 
 }  // namespace
 
@@ -365,6 +336,7 @@ BOOST_AUTO_TEST_CASE(iti65_with_one_bad_document_stores_nothing) {
   Doc ok;
   std::string noList = publication({ok});
   noList.replace(noList.find("\"List\",\"status\""), 6, "\"Basic\"");
+  noList.replace(noList.find("\"url\":\"List\""), 12, "\"url\":\"Basic\"");
   expectOutcome(c.post("/fhir", noList), 422, "entry-type-unsupported");
   std::string unlisted = publication({ok});
   unlisted.replace(unlisted.find("9d7c1a32-51e3-4d87-9953-9fcc9404eb20\"}}"), 36,
