@@ -96,6 +96,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::condition_variable idle;
 
   struct BodyState {
+    std::optional<Request> head;  // when the stream opener already built it
     // Not value-initialised: a read fills what it returns.
     std::unique_ptr<unsigned char[]> chunk;
     size_t chunkSize = 0;
@@ -127,10 +128,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       dispatch(std::move(request), BodyState{});
       return;
     }
+    std::optional<Request> head;
     if (options.openStream) {
-      Request head = headOf(request);
-      head.declaredBodyBytes = hasLength ? declared : 0;
-      if (std::unique_ptr<BodyStream> stream = options.openStream(head)) {
+      head = headOf(request);
+      head->declaredBodyBytes = hasLength ? declared : 0;
+      if (std::unique_ptr<BodyStream> stream = options.openStream(*head)) {
         auto state = std::make_shared<StreamState>();
         state->stream = std::move(stream);
         state->chunkSize = hasLength ? static_cast<size_t>(std::min<uint64_t>(declared, kMaxChunk))
@@ -142,6 +144,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       }
     }
     auto state = std::make_shared<BodyState>();
+    state->head = std::move(head);  // not a streamed body: parsed once, reused by dispatch()
     if (hasLength && declared <= options.maxBodyBytes) {
       state->body.reserve(static_cast<size_t>(declared));
     }
@@ -271,7 +274,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   }
 
   void dispatch(wh::http_request request, BodyState&& state) {
-    Request req = headOf(request);
+    Request req = state.head ? std::move(*state.head) : headOf(request);
     req.declaredBodyBytes = state.received;
     req.bodyTooLarge = state.tooLarge;
     req.body = std::move(state.body);
