@@ -61,13 +61,9 @@ Result<AppointmentSearch> parseAppointmentSearch(
   for (const auto& [rawName, value] : params) {
     const fhir::ParamName p = fhir::splitModifier(rawName);
     const std::string& name = p.name;
-    if (isFormatParam(name)) {
-      if (name == "_pretty") out.pretty = value == "true";
-      continue;
-    }
-    auto paging = pages.take(p, value, out.query);
-    if (!paging) return paging.takeError();
-    if (*paging) continue;
+    auto common = pages.takeCommon(p, value, out.query, out.pretty);
+    if (!common) return common.takeError();
+    if (*common) continue;
     if (name == "patient") {
       MES_RETURN_IF_ERROR(requireNoModifier(p));
       auto id = searchPatientId(name, value);

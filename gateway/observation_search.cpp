@@ -65,6 +65,15 @@ Result<store::TokenFilter> tokenFilterOf(
   return filter;
 }
 
+Result<bool> PagingParams::takeCommon(const fhir::ParamName& p, const std::string& value,
+                                      store::SearchQuery& query, bool& pretty) {
+  if (isFormatParam(p.name)) {
+    if (p.name == "_pretty") pretty = value == "true";
+    return true;
+  }
+  return take(p, value, query);
+}
+
 Result<bool> PagingParams::take(const fhir::ParamName& p, const std::string& value,
                                 store::SearchQuery& query) {
   const bool isCount = p.name == "_count";
@@ -123,13 +132,9 @@ Result<ObservationSearch> parseObservationSearch(
   for (const auto& [rawName, value] : params) {
     const fhir::ParamName p = fhir::splitModifier(rawName);
     const std::string& name = p.name;
-    if (isFormatParam(name)) {
-      if (name == "_pretty") out.pretty = value == "true";
-      continue;
-    }
-    auto paging = pages.take(p, value, out.query);
-    if (!paging) return paging.takeError();
-    if (*paging) continue;
+    auto common = pages.takeCommon(p, value, out.query, out.pretty);
+    if (!common) return common.takeError();
+    if (*common) continue;
     if (name == "patient" || name == "subject") {
       MES_RETURN_IF_ERROR(requireNoModifier(p));
       auto id = searchPatientId(name, value);

@@ -60,6 +60,10 @@ class PagingParams {
  public:
   // True when `p` is _count or _offset (then parsed into `query`); errors for bad values.
   Result<bool> take(const fhir::ParamName& p, const std::string& value, store::SearchQuery& query);
+  // take(), and also true for _format and _pretty (which sets `pretty`): the parameters every
+  // search parser handles the same way.
+  Result<bool> takeCommon(const fhir::ParamName& p, const std::string& value,
+                          store::SearchQuery& query, bool& pretty);
 
  private:
   bool sawCount_ = false;

@@ -18,6 +18,7 @@
 #include "connectors/sqlite/sqlite_repository.h"
 #include "connectors/temp_dir.h"
 #include "core/clock.h"
+#include "gateway/recording_outbox.h"
 #include "fhir/json/json.h"
 #include "oauth/crypto/digest.h"
 #include "oauth/crypto/encoding.h"
@@ -34,18 +35,7 @@ constexpr const char* kSourceB = "urn:oid:1.2.250.1.999.2#docs-b";
 constexpr const char* kClassSystem =
     "https://mos.esante.gouv.fr/NOS/TRE_A03-ClasseDocument/FHIR/TRE-A03-ClasseDocument";
 
-class RecordingOutbox final : public mes::outbox::Outbox {
- public:
-  mes::Result<std::string> send(const mes::outbox::Notification& n) override {
-    std::lock_guard lock(mutex_);
-    sent.push_back(n);
-    return "msg-" + std::to_string(sent.size());
-  }
-  std::vector<mes::outbox::Notification> sent;
-
- private:
-  std::mutex mutex_;
-};
+using mes::test::RecordingOutbox;
 
 RequestContext app(const std::string& source = kSourceA, const std::string& patient = "demo",
                    const std::string& name = "Docs Santé") {
