@@ -631,7 +631,8 @@ BOOST_AUTO_TEST_CASE(documents_over_the_limit_are_413) {
   BOOST_TEST(files.blobs.size() == 1u);  // the one that fit
   BOOST_TEST(files.temps == 0u);
   BOOST_TEST(c.get("/healthz").status == 200);
-  // The blob check agrees with the store.
+  // The start-up check was logged (an empty store), and the CLI agrees with the store now.
+  BOOST_TEST(gw.log().find("\"msg\":\"blob store check\",\"blobs\":0") != std::string::npos, gw.log());
   CliResult check = runCli(gw.dataDir(), "blobs check");
   BOOST_TEST(check.status == 0, check.out);
   BOOST_TEST(check.out.find("\"blobs\": 1") != std::string::npos, check.out);
