@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "fhir/json/json.h"
+#include "gateway/capability.h"
 #include "fhir/profiles/appointment_profile.h"
 #include "fhir/search/search_params.h"
 #include "gateway/appointment_search.h"
@@ -21,13 +22,6 @@ Error notFound(const std::string& id) {
 
 fhir::Value str(std::string s) { return fhir::Value::string(std::move(s)); }
 
-fhir::Value searchParam(const char* name, const char* type, const char* documentation) {
-  fhir::Value p = fhir::Value::object();
-  p.set("name", str(name));
-  p.set("type", str(type));
-  p.set("documentation", str(documentation));
-  return p;
-}
 
 // The identifier=<system>|<value> of a conditional update, and nothing else in the query.
 Result<AppointmentKey> conditionalKey(const http::Request& request) {
@@ -83,13 +77,7 @@ void AgendaApi::registerRoutes(Router& router) {
 fhir::Value AgendaApi::capabilityResource() {
   fhir::Value r = fhir::Value::object();
   r.set("type", str(kType));
-  fhir::Value interactions = fhir::Value::array();
-  for (const char* code : {"read", "update", "create", "search-type"}) {
-    fhir::Value item = fhir::Value::object();
-    item.set("code", str(code));
-    interactions.push(std::move(item));
-  }
-  r.set("interaction", std::move(interactions));
+  r.set("interaction", capabilityInteractions({"read", "update", "create", "search-type"}));
   r.set("versioning", str("versioned-update"));
   r.set("readHistory", fhir::Value::boolean(false));
   r.set("updateCreate", fhir::Value::boolean(false));
@@ -102,16 +90,16 @@ fhir::Value AgendaApi::capabilityResource() {
             "PUT Appointment?identifier=<system>|<value> matches only the calling app's "
             "appointments of the patient."));
   fhir::Value params = fhir::Value::array();
-  params.push(searchParam("patient", "reference", "The patient participant (Patient/<id> or <id>)."));
-  params.push(searchParam("date", "date",
+  params.push(capabilitySearchParam("patient", "reference", "The patient participant (Patient/<id> or <id>)."));
+  params.push(capabilitySearchParam("date", "date",
                           "The [start, end] range, with prefix eq, ne, gt, lt, ge, le, sa, eb or "
                           "ap; may repeat."));
-  params.push(searchParam("status", "token", "AppointmentStatus code; a comma means OR."));
-  params.push(searchParam("identifier", "token", "The app's identifier, [system|]value."));
-  params.push(searchParam("_lastUpdated", "date", "meta.lastUpdated, same prefixes as date."));
-  params.push(searchParam("_sort", "special", "date (default), -date, _lastUpdated or -_lastUpdated."));
-  params.push(searchParam("_count", "number", "Page size, default 50, maximum 100."));
-  params.push(searchParam("_offset", "number", "Index of the first result of the page."));
+  params.push(capabilitySearchParam("status", "token", "AppointmentStatus code; a comma means OR."));
+  params.push(capabilitySearchParam("identifier", "token", "The app's identifier, [system|]value."));
+  params.push(capabilitySearchParam("_lastUpdated", "date", "meta.lastUpdated, same prefixes as date."));
+  params.push(capabilitySearchParam("_sort", "special", "date (default), -date, _lastUpdated or -_lastUpdated."));
+  params.push(capabilitySearchParam("_count", "number", "Page size, default 50, maximum 100."));
+  params.push(capabilitySearchParam("_offset", "number", "Index of the first result of the page."));
   r.set("searchParam", std::move(params));
   return r;
 }
@@ -209,45 +197,9 @@ http::Response AgendaApi::search(const http::Request& request, RequestContext& c
   }
   auto result = repository_.search(search.query);
   if (!result) return errorResponse(result.error());
-  const store::SearchPage& page = *result;
 
-  std::string base = fhirBase_ + "/Appointment?";
-  for (const auto& [name, value] : search.linkParams) {
-    base += http::percentEncode(name) + "=" + http::percentEncode(value) + "&";
-  }
-  const int count = search.query.count;
-  const int offset = search.query.offset;
-  auto pageUrl = [&](int off) {
-    return base + "_count=" + std::to_string(count) + "&_offset=" + std::to_string(off);
-  };
-  const int64_t total = page.total.value_or(0);
-  std::string body = R"({"resourceType":"Bundle","type":"searchset","total":)" +
-                     std::to_string(total) + R"(,"link":[{"relation":"self","url":)" +
-                     fhir::toJson(fhir::Value::string(pageUrl(offset))) + "}";
-  if (count > 0 && offset + count < total) {
-    body += R"(,{"relation":"next","url":)" +
-            fhir::toJson(fhir::Value::string(pageUrl(offset + count))) + "}";
-  }
-  if (offset > 0) {
-    body += R"(,{"relation":"previous","url":)" +
-            fhir::toJson(fhir::Value::string(pageUrl(std::max(0, offset - std::max(count, 1))))) +
-            "}";
-  }
-  body += R"(],"entry":[)";
-  bool first = true;
-  for (const auto& record : page.records) {
-    if (!first) body += ',';
-    first = false;
-    body += R"({"fullUrl":)" +
-            fhir::toJson(fhir::Value::string(fhirBase_ + "/Appointment/" + record.id)) +
-            R"(,"resource":)" + record.content + R"(,"search":{"mode":"match"}})";
-  }
-  body += "]}";
-  if (search.pretty) {
-    auto json = fhir::parseJson(body, fhir::ParseLimits{512, body.size() + 1});
-    if (json) return fhirJson(200, *json, true);
-  }
-  return fhirText(200, std::move(body));
+  return searchsetResponse(fhirBase_, kType, search.linkParams, search.query, *result,
+                           search.pretty);
 }
 
 }  // namespace mes::gateway

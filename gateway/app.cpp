@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "connectors/audit/file_audit_journal.h"
+#include "connectors/blob/file_blob_store.h"
 #include "connectors/outbox/file_outbox.h"
 #include "connectors/sqlite/sqlite_access_state.h"
 #include "connectors/sqlite/sqlite_account_store.h"
@@ -21,6 +22,8 @@
 #include "fhir/json/json.h"
 #include "gateway/agenda_api.h"
 #include "gateway/audit.h"
+#include "gateway/document_api.h"
+#include "gateway/document_service.h"
 #include "gateway/authorization_server.h"
 #include "gateway/fhir_api.h"
 #include "gateway/fhir_response.h"
@@ -66,6 +69,7 @@ struct Gateway::Parts {
   std::unique_ptr<store::SqliteAccessState> accessState;
   std::unique_ptr<oauth::FileSigningKeyStore> keys;
   std::unique_ptr<outbox::FileOutbox> outbox;
+  std::unique_ptr<blob::FileBlobStore> blobs;  // document bytes, <data-dir>/blobs
   std::unique_ptr<MeasureService> measures;
   std::unique_ptr<PairingStore> pairings;
   std::unique_ptr<AuditTrail> audit;
@@ -75,6 +79,8 @@ struct Gateway::Parts {
   std::unique_ptr<FhirApi> api;
   std::unique_ptr<AgendaService> agenda;  // SPEC §4
   std::unique_ptr<AgendaApi> agendaApi;
+  std::unique_ptr<DocumentService> documents;  // SPEC §3
+  std::unique_ptr<DocumentApi> documentApi;
   std::unique_ptr<PortalAuth> portal;
   std::unique_ptr<AuthorizationServer> authz;
   std::unique_ptr<FhirRequestAuditor> auditor;
@@ -110,6 +116,8 @@ Gateway::Gateway(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Gateway::~Gateway() { stop(); }
 
 store::Repository& Gateway::repository() { return *parts_->repository; }
+DocumentService& Gateway::documents() { return *parts_->documents; }
+blob::BlobStore& Gateway::blobs() { return *parts_->blobs; }
 store::ServiceStore& Gateway::services() { return *parts_->oauthStores; }
 store::AccountStore& Gateway::accounts() { return *parts_->accountStore; }
 oauth::SigningKeyStore& Gateway::signingKeys() { return *parts_->keys; }
@@ -170,6 +178,12 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
                                          p.clock, p.ids);
   if (!outbox) return outbox.takeError();
   p.outbox = std::move(*outbox);
+  blob::FileBlobStoreOptions blobOptions;
+  blobOptions.maxBlobBytes = config.documentsMaxBytes;
+  auto blobs = blob::FileBlobStore::open(std::filesystem::path(config.dataDir) / "blobs", p.clock,
+                                         blobOptions);
+  if (!blobs) return blobs.takeError();
+  p.blobs = std::move(*blobs);
 
   p.measures = std::make_unique<MeasureService>(*p.repository, p.clock, p.ids);
   p.pairings = std::make_unique<PairingStore>(*p.repository, p.clock, p.ids);
@@ -183,6 +197,9 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
   p.api = std::make_unique<FhirApi>(p.config, *p.repository, *p.measures);
   p.agenda = std::make_unique<AgendaService>(*p.repository, p.ids, *p.outbox, logger);
   p.agendaApi = std::make_unique<AgendaApi>(p.config, *p.repository, *p.agenda, p.clock);
+  p.documents = std::make_unique<DocumentService>(*p.repository, *p.blobs, p.ids, *p.outbox, logger);
+  p.documentApi = std::make_unique<DocumentApi>(p.config, *p.repository, *p.blobs, *p.documents,
+                                                *p.measures, p.clock);
   p.portal = std::make_unique<PortalAuth>(p.config, *p.accountStore, *p.accountStore,
                                           *p.accountStore, *p.outbox, p.clock, logger);
   p.authz = std::make_unique<AuthorizationServer>(
@@ -210,6 +227,7 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
 
   p.api->registerRoutes(*p.router);
   p.agendaApi->registerRoutes(*p.router);
+  p.documentApi->registerRoutes(*p.router);
   p.portal->registerRoutes(*p.router);
   p.authz->registerRoutes(*p.router);
   p.router->add("GET", "/healthz", Interaction::kPublic, "",
@@ -244,6 +262,26 @@ Status Gateway::serve() {
     r.headers.set("Retry-After", "1");
     return r;
   };
+  options.openStream = [&p](http::Request& head) { return p.router->openStream(head); };
+  // Temporary files a crash left in the blob store, then the documents against the blobs.
+  constexpr int64_t kStaleTempMs = int64_t{24} * 3600 * 1000;
+  if (auto removed = p.blobs->removeStaleTemps(kStaleTempMs); !removed) {
+    p.logger.warn("blob store: stale temporary files not removed",
+                  {{"detail", removed.error().detail}});
+  } else if (*removed > 0) {
+    p.logger.info("blob store: stale temporary files removed",
+                  {{"count", static_cast<int64_t>(*removed)}});
+  }
+  if (auto check = p.documents->checkBlobs(); !check) {
+    p.logger.error("blob store check failed", {{"detail", check.error().detail}});
+  } else {
+    const LogLevel level = check->missing.empty() ? LogLevel::kInfo : LogLevel::kError;
+    p.logger.log(level, "blob store check",
+                 {{"blobs", static_cast<int64_t>(check->blobs)},
+                  {"binaries", static_cast<int64_t>(check->binaries)},
+                  {"unreferenced_blobs", static_cast<int64_t>(check->unreferenced.size())},
+                  {"missing_blobs", static_cast<int64_t>(check->missing.size())}});
+  }
   p.server = std::make_unique<http::Server>(options, [&p](http::Request& request) {
     return p.router->handle(request);
   });

@@ -19,10 +19,14 @@ class AccountStore;
 namespace mes::oauth {
 class SigningKeyStore;
 }
+namespace mes::blob {
+class BlobStore;
+}
 
 namespace mes::gateway {
 
 class AuthorizationServer;
+class DocumentService;
 class PairingStore;
 class PortalAuth;
 
@@ -34,6 +38,8 @@ class Gateway {
   ~Gateway();
 
   store::Repository& repository();
+  DocumentService& documents();
+  blob::BlobStore& blobs();
   store::ServiceStore& services();
   store::AccountStore& accounts();
   oauth::SigningKeyStore& signingKeys();

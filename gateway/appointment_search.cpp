@@ -10,54 +10,15 @@
 namespace mes::gateway {
 namespace {
 
-constexpr int kMaxOffset = 1'000'000'000;
 constexpr int64_t kDayMs = int64_t{24} * 3600 * 1000;
 
 Error invalid(const std::string& code, const std::string& message) {
   return Error::make(ErrorKind::kInvalid, code, message);
 }
 
-Result<int> parseNonNegative(const std::string& name, const std::string& value, int max) {
-  int n = 0;
-  auto res = std::from_chars(value.data(), value.data() + value.size(), n);
-  if (value.empty() || res.ec != std::errc() || res.ptr != value.data() + value.size() || n < 0) {
-    return invalid("invalid-search-number", "Search parameter '" + name +
-                                                "' must be a whole number >= 0; got '" + value +
-                                                "'.");
-  }
-  if (n > max) {
-    if (name == "_count") {
-      return invalid("page-size-too-large", "Maximum page size allowed is " +
-                                                std::to_string(max) + " (" + name + "=" + value +
-                                                ").");
-    }
-    return invalid("invalid-search-number",
-                   "Search parameter '" + name + "' may not exceed " + std::to_string(max) + ".");
-  }
-  return n;
-}
-
-Status needsNoModifier(const fhir::ParamName& p) {
-  if (p.modifier.empty()) return Status::ok();
-  return invalid("unsupported-modifier", "Search parameter '" + p.name +
-                                             "' does not support the ':" + p.modifier +
-                                             "' modifier.");
-}
-
-Result<std::string> patientIdFrom(const std::string& name, const std::string& value) {
-  std::string id = value;
-  if (auto pos = value.rfind("Patient/"); pos != std::string::npos) id = value.substr(pos + 8);
-  if (id.empty() || id.find('/') != std::string::npos || id.find(',') != std::string::npos) {
-    return invalid("invalid-search-reference",
-                   "Search parameter '" + name +
-                       "' must name one patient (Patient/<id> or <id>); got '" + value + "'.");
-  }
-  return id;
-}
-
 }  // namespace
 
-Result<store::DateFilter> appointmentDateFilter(const std::string& name, const std::string& value,
+Result<store::DateFilter> dateRangeFilter(const std::string& name, const std::string& value,
                                                 int64_t nowMs) {
   using B = store::DateBound;
   // sa / eb / ap are read here; parseDateParam knows the six others.
@@ -95,20 +56,17 @@ Result<AppointmentSearch> parseAppointmentSearch(
   out.query.sort = store::SortOrder::kDateAsc;
   out.query.count = kDefaultPageSize;
   bool sawSort = false;
-  bool sawCount = false;
-  bool sawOffset = false;
+  PagingParams pages;
 
   for (const auto& [rawName, value] : params) {
     const fhir::ParamName p = fhir::splitModifier(rawName);
     const std::string& name = p.name;
-    if (isFormatParam(name)) {
-      if (name == "_pretty") out.pretty = value == "true";
-      continue;
-    }
-    bool keepForLinks = true;
+    auto common = pages.takeCommon(p, value, out.query, out.pretty);
+    if (!common) return common.takeError();
+    if (*common) continue;
     if (name == "patient") {
-      MES_RETURN_IF_ERROR(needsNoModifier(p));
-      auto id = patientIdFrom(name, value);
+      MES_RETURN_IF_ERROR(requireNoModifier(p));
+      auto id = searchPatientId(name, value);
       if (!id) return id.takeError();
       if (out.query.patient && *out.query.patient != *id) {
         return invalid("conflicting-patient",
@@ -116,33 +74,30 @@ Result<AppointmentSearch> parseAppointmentSearch(
       }
       out.query.patient = *id;
     } else if (name == "status" || name == "identifier") {
-      MES_RETURN_IF_ERROR(needsNoModifier(p));
-      store::TokenFilter filter;
-      filter.param = name;
-      for (const auto& alt : fhir::splitOr(value)) {
-        auto token = fhir::parseTokenParam(name, alt);
-        if (!token) return token.takeError();
-        if (name == "status") {
-          if (!fhir::isAppointmentStatus(token->code) ||
-              (token->system && token->system != std::string(fhir::kAppointmentStatusSystem))) {
+      MES_RETURN_IF_ERROR(requireNoModifier(p));
+      auto filter = tokenFilterOf(
+          name, value, [&name](const fhir::TokenParam& token, const std::string& alt) -> Status {
+            if (name != "status") return Status::ok();
+            if (fhir::isAppointmentStatus(token.code) &&
+                (!token.system || token.system == std::string(fhir::kAppointmentStatusSystem))) {
+              return Status::ok();
+            }
             return invalid("invalid-search-token",
                            "Search parameter 'status': '" + alt +
                                "' is not an appointment status (proposed, pending, booked, "
                                "arrived, fulfilled, cancelled, noshow, entered-in-error, "
                                "checked-in, waitlist).");
-          }
-        }
-        filter.anyOf.push_back({token->system, token->code});
-      }
-      out.query.tokens.push_back(std::move(filter));
+          });
+      if (!filter) return filter.takeError();
+      out.query.tokens.push_back(std::move(*filter));
     } else if (name == "date" || name == "_lastUpdated") {
-      MES_RETURN_IF_ERROR(needsNoModifier(p));
-      auto filter = appointmentDateFilter(name, value, nowMs);
+      MES_RETURN_IF_ERROR(requireNoModifier(p));
+      auto filter = dateRangeFilter(name, value, nowMs);
       if (!filter) return filter.takeError();
       if (name == "_lastUpdated") filter->target = store::DateFilter::Target::kLastUpdated;
       out.query.dates.push_back(std::move(*filter));
     } else if (name == "_sort") {
-      MES_RETURN_IF_ERROR(needsNoModifier(p));
+      MES_RETURN_IF_ERROR(requireNoModifier(p));
       if (sawSort) return invalid("duplicate-parameter", "Search parameter '_sort' is given twice.");
       sawSort = true;
       if (value == "date") out.query.sort = store::SortOrder::kDateAsc;
@@ -154,31 +109,13 @@ Result<AppointmentSearch> parseAppointmentSearch(
                                                "' is not supported; use date (default), -date, "
                                                "_lastUpdated or -_lastUpdated.");
       }
-    } else if (name == "_count") {
-      MES_RETURN_IF_ERROR(needsNoModifier(p));
-      if (sawCount) return invalid("duplicate-parameter", "Search parameter '_count' is given twice.");
-      sawCount = true;
-      auto n = parseNonNegative(name, value, kMaxPageSize);
-      if (!n) return n.takeError();
-      out.query.count = *n;
-      keepForLinks = false;
-    } else if (name == "_offset") {
-      MES_RETURN_IF_ERROR(needsNoModifier(p));
-      if (sawOffset) {
-        return invalid("duplicate-parameter", "Search parameter '_offset' is given twice.");
-      }
-      sawOffset = true;
-      auto n = parseNonNegative(name, value, kMaxOffset);
-      if (!n) return n.takeError();
-      out.query.offset = *n;
-      keepForLinks = false;
     } else {
       return invalid("unknown-search-parameter",
                      "Unknown search parameter '" + rawName +
                          "' for Appointment. Supported: patient, date, status, identifier, "
                          "_lastUpdated, _sort, _count, _offset.");
     }
-    if (keepForLinks) out.linkParams.emplace_back(rawName, value);
+    out.linkParams.emplace_back(rawName, value);
   }
   return out;
 }

@@ -30,8 +30,9 @@ struct AppointmentSearch {
 Result<AppointmentSearch> parseAppointmentSearch(
     const std::vector<std::pair<std::string, std::string>>& params, int64_t nowMs);
 
-// The date filter of one `date` value (any of the nine prefixes) on the [low, high] range.
-Result<store::DateFilter> appointmentDateFilter(const std::string& name, const std::string& value,
+// The date filter of one date-parameter value (any of the nine prefixes) on a stored
+// [low, high] range (the Appointment and DocumentReference searches).
+Result<store::DateFilter> dateRangeFilter(const std::string& name, const std::string& value,
                                                 int64_t nowMs);
 
 }  // namespace mes::gateway

@@ -1,7 +1,10 @@
 // GET /fhir/metadata: what this server implements, and nothing more.
+#include "gateway/capability.h"
+
 #include "fhir/profiles/measure_profiles.h"
 #include "fhir/types/datetime.h"
 #include "gateway/agenda_api.h"
+#include "gateway/document_api.h"
 #include "gateway/fhir_api.h"
 #include "gateway/observation_search.h"
 
@@ -12,7 +15,9 @@ using fhir::Value;
 
 Value str(std::string s) { return Value::string(std::move(s)); }
 
-Value interactions(std::initializer_list<const char*> codes) {
+}  // namespace
+
+fhir::Value capabilityInteractions(std::initializer_list<const char*> codes) {
   Value list = Value::array();
   for (const char* code : codes) {
     Value item = Value::object();
@@ -22,15 +27,13 @@ Value interactions(std::initializer_list<const char*> codes) {
   return list;
 }
 
-Value searchParam(const char* name, const char* type, const char* documentation) {
+fhir::Value capabilitySearchParam(const char* name, const char* type, const char* documentation) {
   Value p = Value::object();
   p.set("name", str(name));
   p.set("type", str(type));
   p.set("documentation", str(documentation));
   return p;
 }
-
-}  // namespace
 
 fhir::Value FhirApi::capabilityStatement() const {
   Value cs = Value::object();
@@ -56,8 +59,12 @@ fhir::Value FhirApi::capabilityStatement() const {
   Value rest = Value::object();
   rest.set("mode", str("server"));
   rest.set("documentation",
-           str("Measures API (SPEC §2) and the app's pairing (Consent, SPEC §1). Errors are OperationOutcome resources with a stable code "
-               "in details.coding (system urn:mes-gateway:error-code)."));
+           str("Measures API (SPEC §2), Documents API (SPEC §3, IHE MHD), Agenda API (SPEC §4) and "
+               "the app's pairing (Consent, SPEC §1). The transaction interaction is the Measures "
+               "Bundle (an Observation and its Device) or an ITI-65 document publication (a "
+               "SubmissionSet List, DocumentReferences and their Binaries). Errors are "
+               "OperationOutcome resources with a stable code in details.coding (system "
+               "urn:mes-gateway:error-code)."));
   Value resources = Value::array();
 
   Value observation = Value::object();
@@ -65,7 +72,7 @@ fhir::Value FhirApi::capabilityStatement() const {
   Value profiles = Value::array();
   for (const auto& profile : fhir::measureProfiles()) profiles.push(str(std::string(profile.url)));
   observation.set("supportedProfile", std::move(profiles));
-  observation.set("interaction", interactions({"read", "vread", "update", "delete",
+  observation.set("interaction", capabilityInteractions({"read", "vread", "update", "delete",
                                                "history-instance", "create", "search-type"}));
   observation.set("versioning", str("versioned-update"));
   observation.set("readHistory", Value::boolean(true));
@@ -77,32 +84,34 @@ fhir::Value FhirApi::capabilityStatement() const {
   includes.push(str("Observation:device"));
   observation.set("searchInclude", std::move(includes));
   Value params = Value::array();
-  params.push(searchParam("patient", "reference", "The patient (Patient/<id> or <id>)."));
-  params.push(searchParam("subject", "reference", "Same as patient."));
-  params.push(searchParam("subject.identifier", "token", "The patient's identifier, <system>|<value> (e.g. the INS)."));
-  params.push(searchParam("code", "token", "LOINC code, [system|]code; a comma means OR."));
-  params.push(searchParam("identifier", "token", "The measure's business identifier."));
-  params.push(searchParam("date", "date", "effectiveDateTime with prefix eq, ne, gt, lt, ge or le; may repeat."));
-  params.push(searchParam("_lastUpdated", "date", "meta.lastUpdated, same prefixes as date."));
-  params.push(searchParam("_sort", "special", "date, -date (default), _lastUpdated or -_lastUpdated."));
-  params.push(searchParam("_count", "number", "Page size, default 50, maximum 100."));
-  params.push(searchParam("_offset", "number", "Index of the first result of the page."));
+  params.push(capabilitySearchParam("patient", "reference", "The patient (Patient/<id> or <id>)."));
+  params.push(capabilitySearchParam("subject", "reference", "Same as patient."));
+  params.push(capabilitySearchParam("subject.identifier", "token", "The patient's identifier, <system>|<value> (e.g. the INS)."));
+  params.push(capabilitySearchParam("code", "token", "LOINC code, [system|]code; a comma means OR."));
+  params.push(capabilitySearchParam("identifier", "token", "The measure's business identifier."));
+  params.push(capabilitySearchParam("date", "date", "effectiveDateTime with prefix eq, ne, gt, lt, ge or le; may repeat."));
+  params.push(capabilitySearchParam("_lastUpdated", "date", "meta.lastUpdated, same prefixes as date."));
+  params.push(capabilitySearchParam("_sort", "special", "date, -date (default), _lastUpdated or -_lastUpdated."));
+  params.push(capabilitySearchParam("_count", "number", "Page size, default 50, maximum 100."));
+  params.push(capabilitySearchParam("_offset", "number", "Index of the first result of the page."));
   observation.set("searchParam", std::move(params));
   resources.push(std::move(observation));
 
   resources.push(AgendaApi::capabilityResource());  // SPEC §4
+  resources.push(DocumentApi::capabilityDocumentReference());  // SPEC §3
+  resources.push(DocumentApi::capabilityBinary());
   for (const char* type : {"Patient", "Device"}) {
     Value r = Value::object();
     r.set("type", str(type));
-    r.set("interaction", interactions({"read"}));
+    r.set("interaction", capabilityInteractions({"read"}));
     resources.push(std::move(r));
   }
   // The app's own pairing (SPEC §1), whatever its data scopes.
   Value consent = Value::object();
   consent.set("type", str("Consent"));
-  consent.set("interaction", interactions({"read", "search-type"}));
+  consent.set("interaction", capabilityInteractions({"read", "search-type"}));
   Value consentParams = Value::array();
-  consentParams.push(searchParam("patient", "reference", "The paired patient; the result is the calling app's pairing."));
+  consentParams.push(capabilitySearchParam("patient", "reference", "The paired patient; the result is the calling app's pairing."));
   consent.set("searchParam", std::move(consentParams));
   resources.push(std::move(consent));
   rest.set("resource", std::move(resources));
@@ -139,7 +148,7 @@ fhir::Value FhirApi::capabilityStatement() const {
   security.set("description", str("OAuth2 authorization code + PKCE (S256) with the patient's "
                                   "consent; see /fhir/.well-known/smart-configuration."));
   rest.set("security", std::move(security));
-  rest.set("interaction", interactions({"transaction"}));
+  rest.set("interaction", capabilityInteractions({"transaction"}));
   Value restList = Value::array();
   restList.push(std::move(rest));
   cs.set("rest", std::move(restList));

@@ -118,6 +118,13 @@ const std::vector<Setting>& settings() {
        [](Config& c, const std::string& v, const std::string& o) {
          return parseInt<int>(v, 1, 64, c.storeReadConnections, o);
        }},
+      {{"documents.max_bytes", "MES_DOCUMENTS_MAX_BYTES", "--documents-max-bytes",
+        "largest document accepted by the Documents API, in decoded bytes (larger: 413)",
+        "20971520"},
+       true,
+       [](Config& c, const std::string& v, const std::string& o) {
+         return parseInt<uint64_t>(v, 1024, uint64_t{1} << 30, c.documentsMaxBytes, o);
+       }},
       {{"oauth.access_token_seconds", "MES_OAUTH_ACCESS_TOKEN_SECONDS",
         "--oauth-access-token-seconds", "lifetime of access tokens", "600"},
        true,

@@ -29,6 +29,11 @@ struct Config {
   std::string storeSynchronous = "normal";  // normal | full (SQLite PRAGMA synchronous)
   int storeReadConnections = 4;
 
+  // Documents API (SPEC §3): the largest document accepted, in decoded bytes (larger: 413).
+  // The bodies of the document routes are streamed to the blob store, so this limit, not
+  // maxBodyBytes, bounds them (gateway/document_api.h: documentBodyLimit).
+  uint64_t documentsMaxBytes = uint64_t{20} << 20;
+
   // Authorization server (SPEC §1).
   int accessTokenSeconds = 600;          // JWT access tokens
   int64_t refreshTokenSeconds = 30LL * 24 * 3600;  // each refresh token; rotation renews it

@@ -6,47 +6,13 @@
 #include "fhir/json/json.h"
 #include "fhir/profiles/measure_profiles.h"
 #include "fhir/types/datetime.h"
+#include "gateway/fhir_request.h"
 #include "gateway/fhir_response.h"
 #include "gateway/observation_search.h"
 #include "gateway/resource_index.h"
 
 namespace mes::gateway {
 namespace {
-
-bool isJsonMediaType(std::string_view contentType) {
-  std::string_view type = contentType.substr(0, contentType.find(';'));
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  return http::equalsIgnoreCase(type, "application/fhir+json") ||
-         http::equalsIgnoreCase(type, "application/json");
-}
-
-bool prettyRequested(const http::Request& request) {
-  for (const auto& [name, value] : request.query) {
-    if (name == "_pretty" && value == "true") return true;
-  }
-  return false;
-}
-
-// Prefer: return=minimal | representation (default) | OperationOutcome.
-std::string preferReturn(const http::Request& request) {
-  const std::string& prefer = request.headers.get("Prefer");
-  auto pos = prefer.find("return=");
-  if (pos == std::string::npos) return "representation";
-  auto end = prefer.find_first_of(";, ", pos);
-  return prefer.substr(pos + 7, end == std::string::npos ? std::string::npos : end - pos - 7);
-}
-
-Status noQueryExcept(const http::Request& request, std::initializer_list<const char*> allowed) {
-  for (const auto& [name, value] : request.query) {
-    bool ok = isFormatParam(name);
-    for (const char* a : allowed) ok = ok || name == a;
-    if (!ok) {
-      return Error::make(ErrorKind::kInvalid, "unknown-parameter",
-                         "Unknown parameter '" + name + "' for this interaction.");
-    }
-  }
-  return Status::ok();
-}
 
 // SPEC §1: a resource outside the caller's patient compartment does not exist for it (404, so
 // that existence is not leaked). The owner is the patient the store indexes the resource under
@@ -94,7 +60,6 @@ void FhirApi::registerRoutes(Router& router) {
   };
   using I = Interaction;
   router.add("GET", "/fhir/metadata", I::kPublic, "", bind(&FhirApi::metadata));
-  router.add("POST", "/fhir", I::kTransaction, "Bundle", bind(&FhirApi::transaction));
   router.add("GET", "/fhir/Observation", I::kSearch, "Observation",
              bind(&FhirApi::searchObservation));
   router.add("POST", "/fhir/Observation", I::kCreate, "Observation",
@@ -110,62 +75,6 @@ void FhirApi::registerRoutes(Router& router) {
              bind(&FhirApi::vreadResource));
   router.add("GET", "/fhir/Patient/{id}", I::kRead, "Patient", bind(&FhirApi::readResource));
   router.add("GET", "/fhir/Device/{id}", I::kRead, "Device", bind(&FhirApi::readResource));
-}
-
-Status FhirApi::checkAccept(const http::Request& request) const {
-  for (const auto& [name, value] : request.query) {
-    if (name == "_format" && value != "json" && !isJsonMediaType(value)) {
-      return Error::make(ErrorKind::kNotAcceptable, "format-unsupported",
-                         "_format=" + value + " is not supported; this server speaks JSON only.");
-    }
-  }
-  const std::string& accept = request.headers.get("Accept");
-  if (accept.empty()) return Status::ok();
-  size_t start = 0;
-  while (start <= accept.size()) {
-    size_t end = accept.find(',', start);
-    if (end == std::string::npos) end = accept.size();
-    std::string_view item = std::string_view(accept).substr(start, end - start);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    std::string_view type = item.substr(0, item.find(';'));
-    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-    if (isJsonMediaType(type) || type == "*/*" || type == "application/*") return Status::ok();
-    start = end + 1;
-  }
-  return Error::make(ErrorKind::kNotAcceptable, "format-unsupported",
-                     "Accept: " + accept + " cannot be served; use application/fhir+json.");
-}
-
-Result<fhir::Value> FhirApi::resourceBody(const http::Request& request,
-                                          const std::string& type) const {
-  const std::string& contentType = request.headers.get("Content-Type");
-  if (!isJsonMediaType(contentType)) {
-    return Error::make(ErrorKind::kUnsupportedMediaType, "content-type-unsupported",
-                       "Content-Type must be application/fhir+json (or application/json); got '" +
-                           contentType + "'.");
-  }
-  fhir::ParseLimits limits;
-  limits.maxDepth = config_.maxJsonDepth;
-  limits.maxBytes = config_.maxBodyBytes;
-  auto parsed = fhir::parseJson(request.body, limits);
-  if (!parsed) return parsed;
-  if (!parsed->isObject()) {
-    return Error::make(ErrorKind::kInvalid, "resource-not-object",
-                       "The body must be a JSON object holding a " + type + " resource.");
-  }
-  const fhir::Value* rtype = parsed->find("resourceType");
-  if (rtype == nullptr) {
-    return Error::make(ErrorKind::kInvalid, "resource-type-missing",
-                       "The body has no resourceType; expected '" + type + "'.", "resourceType");
-  }
-  if (!rtype->isString() || rtype->text() != type) {
-    return Error::make(ErrorKind::kInvalid, "resource-type-mismatch",
-                       "The body's resourceType is " +
-                           (rtype->isString() ? "'" + rtype->text() + "'" : std::string("not a string")) +
-                           " but this endpoint takes '" + type + "'.",
-                       "resourceType");
-  }
-  return parsed;
 }
 
 http::Response FhirApi::metadata(const http::Request& request, RequestContext&) {
@@ -250,7 +159,7 @@ http::Response FhirApi::historyObservation(const http::Request& request, Request
 
 http::Response FhirApi::createObservation(const http::Request& request, RequestContext& context) {
   if (Status s = noQueryExcept(request, {}); !s) return errorResponse(s.error());
-  auto body = resourceBody(request, "Observation");
+  auto body = resourceBody(request, "Observation", config_);
   if (!body) return errorResponse(body.error());
   auto outcome =
       measures_.create(std::move(*body), context, request.headers.get("If-None-Exist"));
@@ -268,7 +177,7 @@ http::Response FhirApi::updateObservation(const http::Request& request, RequestC
   if (Status s = noQueryExcept(request, {}); !s) return errorResponse(s.error());
   auto ifMatch = parseIfMatch(request.headers.get("If-Match"));
   if (!ifMatch) return errorResponse(ifMatch.error());
-  auto body = resourceBody(request, "Observation");
+  auto body = resourceBody(request, "Observation", config_);
   if (!body) return errorResponse(body.error());
   const std::string& id = context.params.at("id");
   const std::string* bodyId = body->findString("id");
@@ -309,15 +218,6 @@ http::Response FhirApi::deleteObservation(const http::Request& request, RequestC
   r.status = 204;
   setVersionHeaders(r, *record);
   return r;
-}
-
-http::Response FhirApi::transaction(const http::Request& request, RequestContext& context) {
-  if (Status s = noQueryExcept(request, {}); !s) return errorResponse(s.error());
-  auto body = resourceBody(request, "Bundle");
-  if (!body) return errorResponse(body.error());
-  auto response = measures_.transaction(*body, context);
-  if (!response) return errorResponse(response.error());
-  return fhirJson(200, *response, prettyRequested(request));
 }
 
 http::Response FhirApi::searchObservation(const http::Request& request, RequestContext& context) {
@@ -366,43 +266,23 @@ http::Response FhirApi::searchObservation(const http::Request& request, RequestC
   }
 
   // Links carry the request's own parameters, normalised, plus the page window.
-  std::string base = fhirBase_ + "/Observation?";
-  for (const auto& [name, value] : search.linkParams) {
-    base += http::percentEncode(name) + "=" + http::percentEncode(value) + "&";
-  }
-  const int count = search.query.count;
-  const int offset = search.query.offset;
-  auto pageUrl = [&](int off) {
-    return base + "_count=" + std::to_string(count) + "&_offset=" + std::to_string(off);
-  };
-  const int64_t total = page.total.value_or(0);
-  std::string body = R"({"resourceType":"Bundle","type":"searchset","total":)" +
-                     std::to_string(total) + R"(,"link":[{"relation":"self","url":)" +
-                     fhir::toJson(fhir::Value::string(pageUrl(offset))) + "}";
-  if (count > 0 && offset + count < total) {
-    body += R"(,{"relation":"next","url":)" + fhir::toJson(fhir::Value::string(pageUrl(offset + count))) + "}";
-  }
-  if (offset > 0) {
-    body += R"(,{"relation":"previous","url":)" +
-            fhir::toJson(fhir::Value::string(pageUrl(std::max(0, offset - std::max(count, 1))))) + "}";
-  }
-  body += R"(],"entry":[)";
-  bool first = true;
+  SearchsetPage searchset;
+  searchset.fhirBase = fhirBase_;
+  searchset.type = "Observation";
+  searchset.linkParams = &search.linkParams;
+  searchset.count = search.query.count;
+  searchset.offset = search.query.offset;
+  searchset.page = &page;
+  searchset.pretty = search.pretty;
   std::vector<std::string> deviceIds;
-  for (const auto& record : page.records) {
-    if (!first) body += ',';
-    first = false;
-    body += R"({"fullUrl":)" +
-            fhir::toJson(fhir::Value::string(fhirBase_ + "/Observation/" + record.id)) +
-            R"(,"resource":)" + record.content + R"(,"search":{"mode":"match"}})";
-    if (search.includeDevice) {
+  if (search.includeDevice) {
+    for (const auto& record : page.records) {
       auto json = fhir::parseJson(record.content, fhir::ParseLimits{512, record.content.size() + 1});
-      if (json) {
-        if (const fhir::Value* device = json->find("device")) {
-          std::string id = referencedId(*device, "Device");
-          if (!id.empty() && std::find(deviceIds.begin(), deviceIds.end(), id) == deviceIds.end()) {
-            deviceIds.push_back(id);
-          }
+      if (!json) continue;
+      if (const fhir::Value* device = json->find("device")) {
+        std::string id = referencedId(*device, "Device");
+        if (!id.empty() && std::find(deviceIds.begin(), deviceIds.end(), id) == deviceIds.end()) {
+          deviceIds.push_back(id);
         }
       }
     }
@@ -410,17 +290,9 @@ http::Response FhirApi::searchObservation(const http::Request& request, RequestC
   for (const auto& id : deviceIds) {
     auto device = repository_.read("Device", id);
     if (!device) continue;  // deleted since: an include is best effort, the match stays
-    if (!first) body += ',';
-    first = false;
-    body += R"({"fullUrl":)" + fhir::toJson(fhir::Value::string(fhirBase_ + "/Device/" + id)) +
-            R"(,"resource":)" + device->content + R"(,"search":{"mode":"include"}})";
+    searchset.included.emplace_back(fhirBase_ + "/Device/" + id, device->content);
   }
-  body += "]}";
-  if (search.pretty) {
-    auto json = fhir::parseJson(body, fhir::ParseLimits{512, body.size() + 1});
-    if (json) return fhirJson(200, *json, true);
-  }
-  return fhirText(200, std::move(body));
+  return searchsetResponse(searchset);
 }
 
 Status FhirApi::checkOwner(const std::string& type, const std::string& id,

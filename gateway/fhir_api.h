@@ -1,5 +1,7 @@
-// The /fhir routes: thin handlers that translate HTTP to MeasureService / repository calls
-// and back. Access control is not here: it runs in the Router's AccessPolicy before a handler.
+// The /fhir routes of the Measures API: thin handlers that translate HTTP to MeasureService /
+// repository calls and back. Access control is not here: it runs in the Router's AccessPolicy
+// before a handler. POST /fhir (transaction) is registered by DocumentApi, which streams the
+// body and hands measure bundles to MeasureService::transaction.
 #pragma once
 
 #include <string>
@@ -21,7 +23,6 @@ class FhirApi {
 
  private:
   http::Response metadata(const http::Request& request, RequestContext& context);
-  http::Response transaction(const http::Request& request, RequestContext& context);
   http::Response createObservation(const http::Request& request, RequestContext& context);
   http::Response readResource(const http::Request& request, RequestContext& context);
   http::Response vreadResource(const http::Request& request, RequestContext& context);
@@ -30,9 +31,6 @@ class FhirApi {
   http::Response deleteObservation(const http::Request& request, RequestContext& context);
   http::Response searchObservation(const http::Request& request, RequestContext& context);
 
-  // Parses a JSON body of the route's resource type (415 / 400 on failure).
-  Result<fhir::Value> resourceBody(const http::Request& request, const std::string& type) const;
-  Status checkAccept(const http::Request& request) const;
   // 404 unless the resource (by its newest content) is in the caller's patient compartment.
   Status checkOwner(const std::string& type, const std::string& id, const RequestContext& context);
 

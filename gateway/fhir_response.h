@@ -3,6 +3,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "connectors/store/repository.h"
 #include "core/status.h"
@@ -22,6 +24,37 @@ http::Response errorResponse(const Error& error);
 void setVersionHeaders(http::Response& response, const store::ResourceRecord& record);
 void setLocation(http::Response& response, const std::string& fhirBase,
                  const store::ResourceRecord& record);
+
+// A searchset Bundle (FHIR R4 search): total, links self / next / previous on
+// <fhirBase>/<type>?<linkParams>&_count=&_offset=, one "match" entry per record (fullUrl
+// <fhirBase>/<type>/<id>, the stored content as is), then the `included` entries (fullUrl,
+// content) in "include" mode. `pretty` re-indents it.
+struct SearchsetPage {
+  std::string fhirBase;
+  std::string type;
+  const std::vector<std::pair<std::string, std::string>>* linkParams = nullptr;
+  int count = 0;
+  int offset = 0;
+  const store::SearchPage* page = nullptr;
+  std::vector<std::pair<std::string, std::string>> included;
+  bool pretty = false;
+};
+http::Response searchsetResponse(const SearchsetPage& searchset);
+// The same for a search's query and page (count and offset from the query).
+http::Response searchsetResponse(const std::string& fhirBase, const std::string& type,
+                                 const std::vector<std::pair<std::string, std::string>>& linkParams,
+                                 const store::SearchQuery& query, const store::SearchPage& page,
+                                 bool pretty);
+
+// A FHIRPath rooted at `type` ("List.entry[0]") moved under `at`
+// ("Bundle.entry[2].resource" -> "Bundle.entry[2].resource.entry[0]"); empty becomes `at`.
+std::string locatedUnder(const std::string& expression, const std::string& at,
+                         const std::string& type);
+// Every problem of `error` located under `at` instead of `type` (a resource in a Bundle entry).
+Error underBundleEntry(Error error, const std::string& at, const std::string& type);
+// The Bundle.entry.response of a written resource in a transaction-response: status (201 Created
+// or 200 OK), location <Type>/<id>/_history/<v>, etag, lastModified.
+fhir::Value transactionResponseEntry(const store::ResourceRecord& record, bool created);
 
 // W/"3" or "3" -> 3. nullopt when the header is absent; kInvalid when it is malformed.
 Result<std::optional<int64_t>> parseIfMatch(const std::string& header);

@@ -8,6 +8,7 @@
 
 #include "gateway/account_cli.h"
 #include "gateway/app.h"
+#include "gateway/blob_cli.h"
 #include "gateway/cli.h"
 #include "gateway/config.h"
 #include "gateway/log.h"
@@ -27,6 +28,7 @@ void printHelp() {
                "                                  demo service, and print them as JSON\n";
   mes::gateway::printAdminHelp(std::cout);
   mes::gateway::printAccountHelp(std::cout);
+  mes::gateway::printBlobsHelp(std::cout);
   std::cout <<
                "  mes-gateway --help | --version\n\n"
                "Options (flag / environment variable / config-file key, default):\n"
@@ -80,6 +82,11 @@ int main(int argc, char** argv) {
     mes::gateway::Logger adminLogger(adminClock, mes::gateway::LogLevel::kWarn);
     return mes::gateway::runAccountCommand(args, environment(), adminLogger, std::cin, std::cout,
                                            std::cerr);
+  }
+  if (command == "blobs") {
+    mes::SystemClock adminClock;
+    mes::gateway::Logger adminLogger(adminClock, mes::gateway::LogLevel::kWarn);
+    return mes::gateway::runBlobsCommand(args, environment(), adminLogger, std::cout, std::cerr);
   }
   if (command == "service" || command == "keys") {
     mes::SystemClock adminClock;

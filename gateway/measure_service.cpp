@@ -9,6 +9,7 @@
 #include "fhir/profiles/device_profile.h"
 #include "fhir/profiles/measure_profiles.h"
 #include "fhir/types/datetime.h"
+#include "gateway/fhir_request.h"
 #include "gateway/fhir_response.h"
 #include "gateway/http/message.h"
 #include "gateway/observation_search.h"
@@ -69,15 +70,8 @@ Result<fhir::Value> parseStored(const store::ResourceRecord& record) {
 
 // Moves the problems' locations under the bundle entry that holds the resource.
 Error underEntry(Error error, size_t index, const std::string& type) {
-  const std::string prefix = "Bundle.entry[" + std::to_string(index) + "].resource";
-  for (auto& p : error.problems) {
-    if (p.expression.rfind(type, 0) == 0) {
-      p.expression = prefix + p.expression.substr(type.size());
-    } else if (p.expression.empty()) {
-      p.expression = prefix;
-    }
-  }
-  return error;
+  return underBundleEntry(std::move(error), "Bundle.entry[" + std::to_string(index) + "].resource",
+                          type);
 }
 
 // kg / m², one decimal, as text for the JSON number.
@@ -489,17 +483,9 @@ Result<fhir::Value> MeasureService::transaction(const fhir::Value& bundle,
     return Error::make(ErrorKind::kInvalid, std::move(code), std::move(message),
                        std::move(expression));
   };
-  const std::string* type = bundle.findString("type");
-  if (type == nullptr || *type != "transaction") {
-    return invalid("bundle-type-unsupported",
-                   "POST /fhir takes a Bundle of type 'transaction'" +
-                       (type != nullptr ? "; got '" + *type + "'." : std::string(".")),
-                   "Bundle.type");
-  }
-  const fhir::Value* entries = bundle.find("entry");
-  if (entries == nullptr || !entries->isArray() || entries->items().empty()) {
-    return invalid("bundle-empty", "The transaction Bundle has no entry.", "Bundle.entry");
-  }
+  auto entryList = transactionEntries(bundle);
+  if (!entryList) return entryList.takeError();
+  const std::vector<fhir::Value>& entryItems = **entryList;
 
   struct Entry {
     size_t index;
@@ -509,34 +495,13 @@ Result<fhir::Value> MeasureService::transaction(const fhir::Value& bundle,
   };
   std::optional<Entry> observationEntry;
   std::optional<Entry> deviceEntry;
-  for (size_t i = 0; i < entries->items().size(); ++i) {
-    const fhir::Value& entry = entries->items()[i];
-    const std::string at = "Bundle.entry[" + std::to_string(i) + "]";
-    if (!entry.isObject()) return invalid("invalid-type", at + " must be an object.", at);
-    const std::string* fullUrl = entry.findString("fullUrl");
-    if (fullUrl == nullptr || fullUrl->empty()) {
-      return invalid("fullurl-missing", at + ".fullUrl is required (e.g. urn:uuid:…).",
-                     at + ".fullUrl");
-    }
-    const fhir::Value* resource = entry.find("resource");
-    const std::string* rtype = resource != nullptr ? resource->findString("resourceType") : nullptr;
-    if (rtype == nullptr) {
-      return invalid("resource-missing", at + ".resource with a resourceType is required.",
-                     at + ".resource");
-    }
-    const fhir::Value* request = entry.find("request");
-    const std::string* method = request != nullptr ? request->findString("method") : nullptr;
-    const std::string* url = request != nullptr ? request->findString("url") : nullptr;
-    if (method == nullptr || *method != "POST") {
-      return invalid("transaction-method-unsupported",
-                     at + ".request.method must be POST (only creates are accepted).",
-                     at + ".request.method");
-    }
-    if (url == nullptr || *url != *rtype) {
-      return invalid("transaction-url-mismatch",
-                     at + ".request.url must be '" + *rtype + "'.", at + ".request.url");
-    }
-    Entry e{i, *fullUrl, *resource, {}};
+  for (size_t i = 0; i < entryItems.size(); ++i) {
+    auto head = transactionEntry(entryItems[i], i);
+    if (!head) return head.takeError();
+    const std::string& at = head->at;
+    const std::string* rtype = &head->type;
+    const fhir::Value* request = head->request;
+    Entry e{i, head->fullUrl, *head->resource, {}};
     if (const std::string* cond = request->findString("ifNoneExist")) e.ifNoneExist = *cond;
     if (*rtype == "Observation") {
       if (observationEntry) {
@@ -675,14 +640,8 @@ Result<fhir::Value> MeasureService::transaction(const fhir::Value& bundle,
   response.set("type", fhir::Value::string("transaction-response"));
   fhir::Value outEntries = fhir::Value::array();
   for (const auto& [index, w] : written) {
-    fhir::Value r = fhir::Value::object();
-    r.set("status", fhir::Value::string(w.created ? "201 Created" : "200 OK"));
-    r.set("location", fhir::Value::string(w.record.type + "/" + w.record.id + "/_history/" +
-                                          std::to_string(w.record.versionId)));
-    r.set("etag", fhir::Value::string("W/\"" + std::to_string(w.record.versionId) + "\""));
-    r.set("lastModified", fhir::Value::string(fhir::formatInstant(w.record.lastUpdatedMs)));
     fhir::Value e = fhir::Value::object();
-    e.set("response", std::move(r));
+    e.set("response", transactionResponseEntry(w.record, w.created));
     outEntries.push(std::move(e));
   }
   response.set("entry", std::move(outEntries));

@@ -30,14 +30,17 @@ Result<int> parseNonNegative(const std::string& name, const std::string& value, 
   return n;
 }
 
-Status needsNoModifier(const fhir::ParamName& p) {
+}  // namespace
+
+bool isFormatParam(const std::string& name) { return name == "_format" || name == "_pretty"; }
+
+Status requireNoModifier(const fhir::ParamName& p) {
   if (p.modifier.empty()) return Status::ok();
   return invalid("unsupported-modifier", "Search parameter '" + p.name + "' does not support the ':" +
                                              p.modifier + "' modifier.");
 }
 
-// "Patient/123", "123" or an absolute URL ending in Patient/123.
-Result<std::string> patientIdFrom(const std::string& name, const std::string& value) {
+Result<std::string> searchPatientId(const std::string& name, const std::string& value) {
   std::string id = value;
   if (auto pos = value.rfind("Patient/"); pos != std::string::npos) id = value.substr(pos + 8);
   if (id.empty() || id.find('/') != std::string::npos || id.find(',') != std::string::npos) {
@@ -48,9 +51,42 @@ Result<std::string> patientIdFrom(const std::string& name, const std::string& va
   return id;
 }
 
-}  // namespace
+Result<store::TokenFilter> tokenFilterOf(
+    const std::string& name, const std::string& value,
+    const std::function<Status(const fhir::TokenParam&, const std::string&)>& accept) {
+  store::TokenFilter filter;
+  filter.param = name;
+  for (const auto& alt : fhir::splitOr(value)) {
+    auto token = fhir::parseTokenParam(name, alt);
+    if (!token) return token.takeError();
+    if (accept) MES_RETURN_IF_ERROR(accept(*token, alt));
+    filter.anyOf.push_back({token->system, token->code});
+  }
+  return filter;
+}
 
-bool isFormatParam(const std::string& name) { return name == "_format" || name == "_pretty"; }
+Result<bool> PagingParams::takeCommon(const fhir::ParamName& p, const std::string& value,
+                                      store::SearchQuery& query, bool& pretty) {
+  if (isFormatParam(p.name)) {
+    if (p.name == "_pretty") pretty = value == "true";
+    return true;
+  }
+  return take(p, value, query);
+}
+
+Result<bool> PagingParams::take(const fhir::ParamName& p, const std::string& value,
+                                store::SearchQuery& query) {
+  const bool isCount = p.name == "_count";
+  if (!isCount && p.name != "_offset") return false;
+  MES_RETURN_IF_ERROR(requireNoModifier(p));
+  bool& seen = isCount ? sawCount_ : sawOffset_;
+  if (seen) return invalid("duplicate-parameter", "Search parameter '" + p.name + "' is given twice.");
+  seen = true;
+  auto n = parseNonNegative(p.name, value, isCount ? kMaxPageSize : kMaxOffset);
+  if (!n) return n.takeError();
+  (isCount ? query.count : query.offset) = *n;
+  return true;
+}
 
 store::DateFilter dateFilterFor(const fhir::DateParam& param, store::DateFilter::Target target) {
   using B = store::DateBound;
@@ -81,8 +117,7 @@ Result<ObservationSearch> parseObservationSearch(
   out.query.sort = store::SortOrder::kDateDesc;
   out.query.count = kDefaultPageSize;
   bool sawSort = false;
-  bool sawCount = false;
-  bool sawOffset = false;
+  PagingParams pages;
   std::optional<std::string> patient;
 
   auto setPatient = [&](const std::string& name, const std::string& id) -> Status {
@@ -97,18 +132,16 @@ Result<ObservationSearch> parseObservationSearch(
   for (const auto& [rawName, value] : params) {
     const fhir::ParamName p = fhir::splitModifier(rawName);
     const std::string& name = p.name;
-    if (isFormatParam(name)) {
-      if (name == "_pretty") out.pretty = value == "true";
-      continue;
-    }
-    bool keepForLinks = true;
+    auto common = pages.takeCommon(p, value, out.query, out.pretty);
+    if (!common) return common.takeError();
+    if (*common) continue;
     if (name == "patient" || name == "subject") {
-      MES_RETURN_IF_ERROR(needsNoModifier(p));
-      auto id = patientIdFrom(name, value);
+      MES_RETURN_IF_ERROR(requireNoModifier(p));
+      auto id = searchPatientId(name, value);
       if (!id) return id.takeError();
       MES_RETURN_IF_ERROR(setPatient(name, *id));
     } else if (name == "subject.identifier") {
-      MES_RETURN_IF_ERROR(needsNoModifier(p));
+      MES_RETURN_IF_ERROR(requireNoModifier(p));
       auto token = fhir::parseTokenParam(name, value);
       if (!token) return token.takeError();
       if (!token->system || token->system->empty()) {
@@ -118,24 +151,19 @@ Result<ObservationSearch> parseObservationSearch(
       }
       out.subjectIdentifier = *token;
     } else if (name == "code" || name == "identifier") {
-      MES_RETURN_IF_ERROR(needsNoModifier(p));
-      store::TokenFilter filter;
-      filter.param = name;
-      for (const auto& alt : fhir::splitOr(value)) {
-        auto token = fhir::parseTokenParam(name, alt);
-        if (!token) return token.takeError();
-        filter.anyOf.push_back({token->system, token->code});
-      }
-      out.query.tokens.push_back(std::move(filter));
+      MES_RETURN_IF_ERROR(requireNoModifier(p));
+      auto filter = tokenFilterOf(name, value);
+      if (!filter) return filter.takeError();
+      out.query.tokens.push_back(std::move(*filter));
     } else if (name == "date" || name == "_lastUpdated") {
-      MES_RETURN_IF_ERROR(needsNoModifier(p));
+      MES_RETURN_IF_ERROR(requireNoModifier(p));
       auto date = fhir::parseDateParam(name, value);
       if (!date) return date.takeError();
       out.query.dates.push_back(dateFilterFor(
           *date, name == "date" ? store::DateFilter::Target::kDate
                                 : store::DateFilter::Target::kLastUpdated));
     } else if (name == "_sort") {
-      MES_RETURN_IF_ERROR(needsNoModifier(p));
+      MES_RETURN_IF_ERROR(requireNoModifier(p));
       if (sawSort) return invalid("duplicate-parameter", "Search parameter '_sort' is given twice.");
       sawSort = true;
       if (value == "date") out.query.sort = store::SortOrder::kDateAsc;
@@ -147,26 +175,8 @@ Result<ObservationSearch> parseObservationSearch(
                                                "' is not supported; use date, -date, _lastUpdated "
                                                "or -_lastUpdated.");
       }
-    } else if (name == "_count") {
-      MES_RETURN_IF_ERROR(needsNoModifier(p));
-      if (sawCount) return invalid("duplicate-parameter", "Search parameter '_count' is given twice.");
-      sawCount = true;
-      auto n = parseNonNegative(name, value, kMaxPageSize);
-      if (!n) return n.takeError();
-      out.query.count = *n;
-      keepForLinks = false;
-    } else if (name == "_offset") {
-      MES_RETURN_IF_ERROR(needsNoModifier(p));
-      if (sawOffset) {
-        return invalid("duplicate-parameter", "Search parameter '_offset' is given twice.");
-      }
-      sawOffset = true;
-      auto n = parseNonNegative(name, value, kMaxOffset);
-      if (!n) return n.takeError();
-      out.query.offset = *n;
-      keepForLinks = false;
     } else if (name == "_include") {
-      MES_RETURN_IF_ERROR(needsNoModifier(p));
+      MES_RETURN_IF_ERROR(requireNoModifier(p));
       if (value != "Observation:device") {
         return invalid("unsupported-include", "_include='" + value +
                                                   "' is not supported; only Observation:device is.");
@@ -178,7 +188,7 @@ Result<ObservationSearch> parseObservationSearch(
                          "' for Observation. Supported: patient, subject, subject.identifier, code, "
                          "identifier, date, _lastUpdated, _sort, _count, _offset, _include.");
     }
-    if (keepForLinks) out.linkParams.emplace_back(rawName, value);
+    out.linkParams.emplace_back(rawName, value);
   }
   if (patient) out.query.patient = *patient;
   return out;

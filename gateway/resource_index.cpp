@@ -1,5 +1,8 @@
 #include "gateway/resource_index.h"
 
+#include <limits>
+
+#include "fhir/profiles/document_profile.h"
 #include "fhir/types/datetime.h"
 
 namespace mes::gateway {
@@ -53,6 +56,63 @@ void addAppointmentRows(store::IndexRows& rows, const fhir::Value& appointment) 
   }
 }
 
+// DocumentReference (gateway/document_service.h).
+void addDocumentRows(store::IndexRows& rows, const fhir::Value& doc) {
+  if (const fhir::Value* subject = doc.find("subject")) {
+    rows.patient = referencedId(*subject, "Patient");
+    addReference(rows, "subject", subject);
+    addReference(rows, "patient", subject);
+  }
+  if (const std::string* date = doc.findString("date")) {
+    if (auto range = fhir::parseDateTime(*date)) {
+      rows.dateLowMs = range->lowMs;
+      rows.dateHighMs = range->highMs;
+    }
+  }
+  if (const std::string* status = doc.findString("status")) {
+    rows.tokens.push_back({"status", kDocumentReferenceStatusSystem, *status});
+  }
+  if (const fhir::Value* type = doc.find("type")) addTokens(rows, "type", type->find("coding"));
+  bool invisible = false;
+  if (const fhir::Value* categories = doc.find("category"); categories && categories->isArray()) {
+    for (const auto& category : categories->items()) addTokens(rows, "category", category.find("coding"));
+  }
+  if (const fhir::Value* labels = doc.find("securityLabel"); labels && labels->isArray()) {
+    for (const auto& label : labels->items()) {
+      addTokens(rows, "security-label", label.find("coding"));
+      if (const fhir::Value* codings = label.find("coding"); codings && codings->isArray()) {
+        for (const auto& coding : codings->items()) {
+          const std::string* code = coding.findString("code");
+          invisible = invisible || (code != nullptr && *code == fhir::kInvisiblePatientLabel);
+        }
+      }
+    }
+  }
+  if (!invisible) rows.tokens.push_back({kVisibilityToken, "", kVisibleToPatient});
+  if (const fhir::Value* authors = doc.find("author"); authors && authors->isArray()) {
+    for (const auto& author : authors->items()) addReference(rows, "author", &author);
+  }
+  if (const fhir::Value* context = doc.find("context")) {
+    if (const fhir::Value* period = context->find("period")) {
+      const std::string* start = period->findString("start");
+      const std::string* end = period->findString("end");
+      std::optional<fhir::DateTime> low;
+      std::optional<fhir::DateTime> high;
+      if (start != nullptr) {
+        if (auto parsed = fhir::parseDateTime(*start)) low = *parsed;
+      }
+      if (end != nullptr) {
+        if (auto parsed = fhir::parseDateTime(*end)) high = *parsed;
+      }
+      if (low || high) {
+        rows.dates.push_back({kDocumentPeriodIndex,
+                              low ? low->lowMs : std::numeric_limits<int64_t>::min(),
+                              high ? high->highMs : std::numeric_limits<int64_t>::max()});
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::string referencedId(const fhir::Value& reference, const std::string& type) {
@@ -98,6 +158,8 @@ store::IndexRows indexRowsFor(const std::string& type, const std::string& id,
     addTokens(rows, "identifier", resource.find("identifier"));
   } else if (type == "Appointment") {
     addAppointmentRows(rows, resource);
+  } else if (type == "DocumentReference") {
+    addDocumentRows(rows, resource);
   }
   return rows;
 }

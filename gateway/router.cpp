@@ -1,6 +1,8 @@
 #include "gateway/router.h"
 
 #include <chrono>
+#include <limits>
+#include <optional>
 
 namespace mes::gateway {
 
@@ -83,15 +85,26 @@ const ErrorRenderer& Router::rendererFor(const std::string& path) const {
 void Router::add(const std::string& method, const std::string& pattern, Interaction interaction,
                  std::string resourceType, RouteHandler handler) {
   routes_.push_back(
-      Route{method, splitPath(pattern), interaction, std::move(resourceType), std::move(handler)});
+      Route{method, splitPath(pattern), interaction, std::move(resourceType), std::move(handler), {}});
+}
+
+void Router::addStreaming(const std::string& method, const std::string& pattern,
+                          Interaction interaction, std::string resourceType,
+                          StreamRouteHandler handler) {
+  routes_.push_back(
+      Route{method, splitPath(pattern), interaction, std::move(resourceType), {}, std::move(handler)});
+}
+
+RequestContext Router::newContext(const http::Request& request) {
+  RequestContext context;
+  const std::string& given = request.headers.get("X-Request-Id");
+  context.requestId = acceptableRequestId(given) ? given : requestIds_.next();
+  return context;
 }
 
 http::Response Router::handle(http::Request& request) {
   const auto started = std::chrono::steady_clock::now();
-  RequestContext context;
-  const std::string& given = request.headers.get("X-Request-Id");
-  context.requestId = acceptableRequestId(given) ? given : requestIds_.next();
-
+  RequestContext context = newContext(request);
   http::Response response;
   try {
     response = dispatch(request, context);
@@ -99,6 +112,12 @@ http::Response Router::handle(http::Request& request) {
     Error error = Error::internal(std::string("unhandled exception: ") + e.what());
     response = rendererFor(request.path)(error, context);
   }
+  complete(request, context, response, started);
+  return response;
+}
+
+void Router::complete(const http::Request& request, RequestContext& context,
+                      http::Response& response, std::chrono::steady_clock::time_point started) {
   if (auditor_ != nullptr && context.interaction != Interaction::kPublic) {
     Status audited = auditor_->audit(request, context, response);
     if (!audited) {
@@ -126,7 +145,35 @@ http::Response Router::handle(http::Request& request) {
                  {"duration_ms", ms},
                  {"remote", request.remoteAddress}});
   }
-  return response;
+}
+
+const Router::Route* Router::match(const http::Request& request,
+                                   std::map<std::string, std::string>& params, bool& pathMatched,
+                                   std::vector<std::string>& allowed) const {
+  const std::vector<std::string> segments = splitPath(request.path);
+  pathMatched = false;
+  for (const Route& route : routes_) {
+    if (route.segments.size() != segments.size()) continue;
+    std::map<std::string, std::string> found;
+    bool same = true;
+    for (size_t i = 0; i < segments.size() && same; ++i) {
+      const std::string& want = route.segments[i];
+      if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+        found[want.substr(1, want.size() - 2)] = segments[i];
+      } else {
+        same = want == segments[i];
+      }
+    }
+    if (!same) continue;
+    pathMatched = true;
+    if (route.method != request.method) {
+      allowed.push_back(route.method);
+      continue;
+    }
+    params = std::move(found);
+    return &route;
+  }
+  return nullptr;
 }
 
 http::Response Router::dispatch(http::Request& request, RequestContext& context) {
@@ -138,33 +185,16 @@ http::Response Router::dispatch(http::Request& request, RequestContext& context)
                         std::to_string(maxBodyBytes_) + " bytes."),
         context);
   }
-  const std::vector<std::string> segments = splitPath(request.path);
+  std::map<std::string, std::string> params;
   bool pathMatched = false;
   std::vector<std::string> allowed;
-  for (const Route& route : routes_) {
-    if (route.segments.size() != segments.size()) continue;
-    std::map<std::string, std::string> params;
-    bool match = true;
-    for (size_t i = 0; i < segments.size() && match; ++i) {
-      const std::string& want = route.segments[i];
-      if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
-        params[want.substr(1, want.size() - 2)] = segments[i];
-      } else {
-        match = want == segments[i];
-      }
-    }
-    if (!match) continue;
-    pathMatched = true;
-    if (route.method != request.method) {
-      allowed.push_back(route.method);
-      continue;
-    }
+  if (const Route* route = match(request, params, pathMatched, allowed)) {
     context.params = std::move(params);
-    context.interaction = route.interaction;
-    context.resourceType = route.resourceType;
+    context.interaction = route->interaction;
+    context.resourceType = route->resourceType;
     Status allowedByPolicy = access_.authorize(request, context);
     if (!allowedByPolicy) return renderError(allowedByPolicy.error(), context);
-    return route.handler(request, context);
+    return run(*route, request, context);
   }
   if (pathMatched) {
     std::string list;
@@ -180,6 +210,105 @@ http::Response Router::dispatch(http::Request& request, RequestContext& context)
   return renderError(Error::make(ErrorKind::kNotFound, "unknown-endpoint",
                                   "There is no endpoint " + request.path + "."),
                       context);
+}
+
+http::Response Router::run(const Route& route, http::Request& request, RequestContext& context) {
+  if (!route.stream) return route.handler(request, context);
+  auto body = route.stream(request, context);
+  if (!body) return rendererFor(request.path)(body.error(), context);
+  Status received = Status::ok();
+  if (request.body.size() > (*body)->limit()) {
+    received = Error::make(ErrorKind::kTooLarge, "body-too-large",
+                           "The request body is larger than the limit of " +
+                               std::to_string((*body)->limit()) + " bytes for this endpoint.");
+  } else if (!request.body.empty()) {
+    received = (*body)->write(request.body);
+  }
+  return (*body)->finish(std::move(received), context);
+}
+
+// The BodyStream of a streaming route's request (see Router::openStream).
+class Router::Stream final : public http::BodyStream {
+ public:
+  Stream(Router& router, http::Request head, RequestContext context,
+         std::chrono::steady_clock::time_point started)
+      : router_(router), head_(std::move(head)), context_(std::move(context)), started_(started) {}
+
+  void accept(std::unique_ptr<RouteBody> body) { body_ = std::move(body); }
+  void refuse(http::Response refusal) { refusal_ = std::move(refusal); }
+
+  uint64_t limit() const override {
+    return body_ ? body_->limit() : std::numeric_limits<uint64_t>::max();
+  }
+
+  Status write(std::string_view chunk) override {
+    if (!body_) {
+      return Error::make(ErrorKind::kForbidden, "refused", "The request was refused.");
+    }
+    return body_->write(chunk);
+  }
+
+  http::Response finish(Status received) override {
+    http::Response response;
+    if (!body_) {
+      response = std::move(refusal_);
+    } else {
+      try {
+        response = body_->finish(std::move(received), context_);
+      } catch (const std::exception& e) {
+        response = router_.rendererFor(head_.path)(
+            Error::internal(std::string("unhandled exception: ") + e.what()), context_);
+      }
+      body_.reset();
+    }
+    router_.complete(head_, context_, response, started_);
+    return response;
+  }
+
+ private:
+  Router& router_;
+  http::Request head_;
+  RequestContext context_;
+  std::chrono::steady_clock::time_point started_;
+  std::unique_ptr<RouteBody> body_;
+  http::Response refusal_;
+};
+
+std::unique_ptr<http::BodyStream> Router::openStream(http::Request& head) {
+  std::map<std::string, std::string> params;
+  bool pathMatched = false;
+  std::vector<std::string> allowed;
+  const Route* route = match(head, params, pathMatched, allowed);
+  if (route == nullptr || !route->stream) return nullptr;
+  const auto started = std::chrono::steady_clock::now();
+  RequestContext context = newContext(head);
+  context.params = std::move(params);
+  context.interaction = route->interaction;
+  context.resourceType = route->resourceType;
+  const ErrorRenderer& renderError = rendererFor(head.path);
+  std::optional<http::Response> refusal;
+  std::unique_ptr<RouteBody> body;
+  try {
+    Status allowedByPolicy = access_.authorize(head, context);
+    if (!allowedByPolicy) {
+      refusal = renderError(allowedByPolicy.error(), context);
+    } else if (auto opened = route->stream(head, context); !opened) {
+      refusal = renderError(opened.error(), context);
+    } else {
+      body = std::move(opened).value();
+    }
+  } catch (const std::exception& e) {
+    refusal = renderError(Error::internal(std::string("unhandled exception: ") + e.what()), context);
+  }
+  auto stream = std::make_unique<Stream>(*this, head, std::move(context), started);
+  if (body) {
+    stream->accept(std::move(body));
+  } else {
+    // Nothing of the body will be used: the connection closes after the answer.
+    refusal->closeConnection = true;
+    stream->refuse(std::move(*refusal));
+  }
+  return stream;
 }
 
 }  // namespace mes::gateway

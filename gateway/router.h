@@ -1,11 +1,14 @@
 // Routing and the cross-cutting request pipeline.
 //
 // Every request goes through Router::handle in this order: request id, access log, body size
-// (413), route lookup (404 / 405), the access policy, then the handler. The AccessPolicy is the
+// (413), route lookup (404 / 405), the access policy, then the handler. A streaming route
+// (addStreaming) runs the same steps from the request head through Router::openStream, before
+// its body is read. The AccessPolicy is the
 // single place where authentication, pairing and scope checks plug in: handlers never check
 // access themselves, so adding OAuth changes no handler.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -85,6 +88,27 @@ class OpenAccessPolicy final : public AccessPolicy {
 };
 
 using RouteHandler = std::function<http::Response(const http::Request&, RequestContext&)>;
+
+// The body of a request to a streaming route, consumed as it arrives (document uploads).
+class RouteBody {
+ public:
+  virtual ~RouteBody() = default;
+  // The largest body it takes, in bytes (instead of the router's maxBodyBytes).
+  virtual uint64_t limit() const = 0;
+  // The next bytes, in order. An error stops the delivery (the rest is dropped) and reaches
+  // finish().
+  virtual Status write(std::string_view chunk) = 0;
+  // The response once the body was read; `received` is ok, write()'s error, kTooLarge
+  // "body-too-large" past limit(), or kInvalid "body-incomplete". May set
+  // context.auditedResource. Whatever it staged and did not keep is released when it is
+  // destroyed.
+  virtual http::Response finish(Status received, RequestContext& context) = 0;
+};
+// Called with the request head (no body read yet), after the access policy allowed it: the
+// RouteBody that receives the body, or an Error answered at once (e.g. 415) while the body is
+// dropped.
+using StreamRouteHandler =
+    std::function<Result<std::unique_ptr<RouteBody>>(const http::Request& head, RequestContext&)>;
 // Turns an Error into the response format of the route's family (OperationOutcome for /fhir).
 using ErrorRenderer = std::function<http::Response(const Error&, const RequestContext&)>;
 
@@ -102,7 +126,21 @@ class Router {
   void add(const std::string& method, const std::string& pattern, Interaction interaction,
            std::string resourceType, RouteHandler handler);
 
+  // A route whose body is streamed (see RouteBody). Through handle() (a request whose body the
+  // adapter buffered, or had none) the buffered body is written to it in one piece.
+  void addStreaming(const std::string& method, const std::string& pattern,
+                    Interaction interaction, std::string resourceType, StreamRouteHandler handler);
+
   http::Response handle(http::Request& request);
+
+  // For the HTTP adapter (http::ServerOptions::openStream): when the head's method and path
+  // name a streaming route, runs the pipeline up to the handler at once — request id, route
+  // lookup, access policy (token, pairing, scope), the handler's head checks — and returns the
+  // stream that feeds the route's body; at its end the response is audited and logged as
+  // handle() does. A refused request gets a stream that drops the body and answers the
+  // refusal, so an unauthenticated or unauthorised upload writes nothing anywhere. nullptr
+  // for every other request (the ordinary buffered path).
+  std::unique_ptr<http::BodyStream> openStream(http::Request& head);
 
   // Optional; must outlive the router.
   void setAuditor(RequestAuditor* auditor) { auditor_ = auditor; }
@@ -114,8 +152,20 @@ class Router {
     Interaction interaction;
     std::string resourceType;
     RouteHandler handler;
+    StreamRouteHandler stream;  // set for streaming routes (handler empty)
   };
+  class Stream;
+  // The route for the request's method and path, with its path parameters; nullptr when there
+  // is none (`pathMatched` and `allowed` then say whether another method would match).
+  const Route* match(const http::Request& request, std::map<std::string, std::string>& params,
+                     bool& pathMatched, std::vector<std::string>& allowed) const;
   http::Response dispatch(http::Request& request, RequestContext& context);
+  // Runs the route's handler (buffered body) for an allowed request.
+  http::Response run(const Route& route, http::Request& request, RequestContext& context);
+  // The pipeline's end for every request: audit (503 when it fails), X-Request-Id, access log.
+  void complete(const http::Request& request, RequestContext& context, http::Response& response,
+                std::chrono::steady_clock::time_point started);
+  RequestContext newContext(const http::Request& request);
   const ErrorRenderer& rendererFor(const std::string& path) const;
 
   Logger& logger_;

@@ -1,7 +1,7 @@
 // The shared SQLite database: connections, WAL checkpoints and the numbered migrations of
 // every store built over it. Each store's source describes its own tables and why
-// (sqlite_repository.cpp: migrations 1 and 3; sqlite_oauth_stores.cpp: migration 2;
-// sqlite_account_store.cpp: migration 4).
+// (sqlite_repository.cpp: migrations 1, 3 and 6; sqlite_oauth_stores.cpp: migration 2;
+// sqlite_account_store.cpp: migration 4; sqlite_audit_log.cpp: migration 5).
 // schema_migrations(version PK, name, applied_at) lists the migrations applied; each one runs,
 // with its row there, in the same transaction.
 //
@@ -264,6 +264,17 @@ CREATE TABLE audit_journal_marks (
   generation INTEGER NOT NULL CHECK (generation >= 1),
   offset     INTEGER NOT NULL CHECK (offset >= 0)
 ) STRICT, WITHOUT ROWID;
+)sql"},
+    // sqlite_repository.cpp: named date ranges besides a resource's main one (the Documents
+    // API searches DocumentReference.date and context.period separately).
+    Migration{7, "named date index", R"sql(
+CREATE TABLE date_index (
+  rid     INTEGER NOT NULL,
+  param   TEXT    NOT NULL,
+  low_ms  INTEGER NOT NULL,
+  high_ms INTEGER NOT NULL,
+  PRIMARY KEY (rid, param, low_ms, high_ms)
+) WITHOUT ROWID;
 )sql"},
 };
 

@@ -31,6 +31,15 @@
 //     natural one; the lookup index then carries rid for free, which makes it covering and
 //     lets "ORDER BY date_low, rid" come straight from it.
 //
+//   date_index(rid, param, low_ms, high_ms)   WITHOUT ROWID (migration 7)
+//     Named date ranges besides the main one (store::DateIndex), e.g. a DocumentReference's
+//     context.period ("period") while date_low/date_high hold DocumentReference.date. Like
+//     the other index tables, rows of the current version only, replaced on every write and
+//     removed on delete. A search filters on them with an EXISTS probe on the primary key
+//     (rid, param, ...): they narrow a result the patient, token or main-date access path
+//     already bounds, so no lookup index by value is kept (add one, (param, low_ms), if a
+//     search is ever driven by a named date alone). A PostgreSQL store keeps the same table.
+//
 // A write is: one SELECT of the current row, then INSERT resource_version, INSERT or UPDATE
 // resource, DELETE of the old index rows and one INSERT per index row, all with cached
 // prepared statements, inside BEGIN IMMEDIATE ... COMMIT on the single writer connection.
@@ -85,6 +94,7 @@ constexpr std::string_view kInsertVersion =
     "VALUES (?, ?, ?, ?, ?, ?)";
 constexpr std::string_view kDeleteTokens = "DELETE FROM token_index WHERE rid = ?";
 constexpr std::string_view kDeleteReferences = "DELETE FROM reference_index WHERE rid = ?";
+constexpr std::string_view kDeleteDates = "DELETE FROM date_index WHERE rid = ?";
 // OR IGNORE: a resource listing the same token twice gets one row.
 constexpr std::string_view kInsertToken =
     "INSERT OR IGNORE INTO token_index (rid, param, system, code, type, patient, date_low) "
@@ -92,6 +102,8 @@ constexpr std::string_view kInsertToken =
 constexpr std::string_view kInsertReference =
     "INSERT OR IGNORE INTO reference_index (rid, param, target, type, patient, date_low) "
     "VALUES (?, ?, ?, ?, ?, ?)";
+constexpr std::string_view kInsertDate =
+    "INSERT OR IGNORE INTO date_index (rid, param, low_ms, high_ms) VALUES (?, ?, ?, ?)";
 
 constexpr std::string_view kBeginRead = "BEGIN";
 constexpr std::string_view kCommit = "COMMIT";
@@ -466,7 +478,36 @@ class SearchSqlBuilder {
     return " = ?";
   }
 
+  // A named range: one of the resource's date_index rows of that name satisfies every bound
+  // (negated: one of them does not).
+  void namedDateConditions(const DateFilter& filter) {
+    const std::string alias = "n" + std::to_string(++aliasCount_);
+    where_.append(" AND EXISTS (SELECT 1 FROM date_index AS ").append(alias);
+    where_.append(" WHERE ").append(alias).append(".rid = ").append(key_);
+    where_.append(" AND ").append(alias).append(".param = ?");
+    args_.emplace_back(filter.param);
+    if (!filter.allOf.empty()) {
+      where_ += filter.negate ? " AND NOT (" : " AND (";
+      bool first = true;
+      for (const DateBound& bound : filter.allOf) {
+        if (!first) where_ += " AND ";
+        first = false;
+        where_.append(alias).append(bound.column == DateBound::Column::kLow ? ".low_ms" : ".high_ms");
+        where_.append(operatorOf(bound.op));
+        args_.emplace_back(bound.valueMs);
+      }
+      where_ += ')';
+    } else if (filter.negate) {
+      where_ += " AND 0";
+    }
+    where_ += ')';
+  }
+
   void dateConditions(const DateFilter& filter) {
+    if (filter.target == DateFilter::Target::kNamed) {
+      namedDateConditions(filter);
+      return;
+    }
     if (filter.allOf.empty()) {
       // The AND of no bounds holds for every resource; its negation for none.
       if (filter.negate) where_ += " AND 0";
@@ -803,7 +844,7 @@ class WriteTransaction final : public Transaction {
   }
 
   Status deleteIndex(int64_t rid) {
-    for (std::string_view sql : {kDeleteTokens, kDeleteReferences}) {
+    for (std::string_view sql : {kDeleteTokens, kDeleteReferences, kDeleteDates}) {
       Result<Statement> stmt = db_.prepare(sql);
       if (!stmt) return stmt.takeError();
       stmt->bindInt64(1, rid);
@@ -837,6 +878,17 @@ class WriteTransaction final : public Transaction {
       for (const ReferenceIndex& reference : index.references) {
         stmt->bindText(2, reference.param);
         stmt->bindText(3, reference.target);
+        MES_RETURN_IF_ERROR(stmt->run());
+      }
+    }
+    if (!index.dates.empty()) {
+      Result<Statement> stmt = db_.prepare(kInsertDate);
+      if (!stmt) return stmt.takeError();
+      stmt->bindInt64(1, rid);
+      for (const DateIndex& date : index.dates) {
+        stmt->bindText(2, date.param);
+        stmt->bindInt64(3, date.lowMs);
+        stmt->bindInt64(4, date.highMs);
         MES_RETURN_IF_ERROR(stmt->run());
       }
     }

@@ -31,6 +31,15 @@ struct ReferenceIndex {
   std::string target;  // "Type/id"
 };
 
+// A named date range of a resource besides its main one (IndexRows.dateLowMs/HighMs), e.g.
+// DocumentReference "period" = context.period while "date" is DocumentReference.date. A
+// resource may have several rows per name (a repeating element); each row is one range.
+struct DateIndex {
+  std::string param;
+  int64_t lowMs = 0;   // inclusive, UTC milliseconds
+  int64_t highMs = 0;  // inclusive, >= lowMs
+};
+
 // What search needs to know of a resource.
 struct IndexRows {
   std::string patient;               // id of the patient whose compartment holds it; may be empty
@@ -38,6 +47,7 @@ struct IndexRows {
   std::optional<int64_t> dateHighMs; // sort key); inclusive, UTC milliseconds
   std::vector<TokenIndex> tokens;
   std::vector<ReferenceIndex> references;
+  std::vector<DateIndex> dates;      // named ranges, searchable with DateFilter::Target::kNamed
 };
 
 // One stored version of a resource.
@@ -96,11 +106,17 @@ struct DateBound {
   int64_t valueMs;
 };
 
+// kDate: the main range (IndexRows.dateLowMs/HighMs); kLastUpdated: meta.lastUpdated (both
+// columns are the same instant); kNamed: the DateIndex rows called `param` — a resource
+// matches when ONE of its rows of that name satisfies every bound (negated: when one of its
+// rows of that name does not). A resource without the date matches neither a filter nor its
+// negation.
 struct DateFilter {
-  enum class Target { kDate, kLastUpdated };
+  enum class Target { kDate, kLastUpdated, kNamed };
   Target target = Target::kDate;
   std::vector<DateBound> allOf;
   bool negate = false;  // FHIR "ne"
+  std::string param;    // kNamed only
 };
 
 enum class SortOrder { kDateDesc, kDateAsc, kLastUpdatedDesc, kLastUpdatedAsc };

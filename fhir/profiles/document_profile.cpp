@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "fhir/json/attachment_spool.h"
 #include "fhir/profiles/domain_resource.h"
 #include "fhir/types/base64.h"
 #include "fhir/validation/issues.h"
@@ -455,8 +456,9 @@ void checkAttachment(const Value& attachment, const Path& at, const DocumentRule
   if (data != nullptr) {
     const Path dataAt = at.member("data");
     if (const std::string* text = base64Text(*data, dataAt, issues)) {
-      Result<uint64_t> n = checkBase64(*text);
-      if (!n.isOk()) {
+      if (std::optional<size_t> spooled = spooledIndex(*text)) {
+        out.spooledData = spooled;  // checked as base64 by the spool as it streamed by
+      } else if (Result<uint64_t> n = checkBase64(*text); !n.isOk()) {
         invalidBase64(dataAt, n.error(), issues);
       } else {
         out.inlineDataSize = *n;
@@ -911,8 +913,9 @@ Result<ValidatedBinary> validateBinary(const Value& binary) {
   if (const Value* v = binary.find("data")) {
     const Path at = root.member("data");
     if (const std::string* text = base64Text(*v, at, issues)) {
-      Result<uint64_t> n = checkBase64(*text);
-      if (!n.isOk()) {
+      if (std::optional<size_t> spooled = spooledIndex(*text)) {
+        out.spooledData = spooled;
+      } else if (Result<uint64_t> n = checkBase64(*text); !n.isOk()) {
         invalidBase64(at, n.error(), issues);
       } else {
         out.dataSize = *n;

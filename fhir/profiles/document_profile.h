@@ -155,6 +155,9 @@ struct ValidatedDocument {
   std::optional<std::string> attachmentUrl;  // kBundleUrl: the url as written
   uint64_t inlineDataSize = 0;  // kInlineData: decoded length of attachment.data (checked
                                 // as base64, not compared with size: the gateway does that)
+  // kInlineData: attachment.data is the placeholder of a value an AttachmentSpool
+  // (fhir/json/attachment_spool.h) took out of the body: its index. inlineDataSize is then 0.
+  std::optional<size_t> spooledData;
   DocumentSecurityLabels labels;
   std::optional<Period> period;  // context.period
 };
@@ -185,7 +188,9 @@ struct ValidatedDocument {
 //    (negative: "invalid-primitive"), hash required: base64 ("invalid-primitive", 400) that
 //    decodes to exactly 20 bytes, a SHA-1 ("hash-not-sha1");
 //  - data / url per rules.attachment: the expected one required ("element-missing"), the
-//    other refused ("element-not-allowed"); data must be valid base64 ("invalid-primitive");
+//    other refused ("element-not-allowed"); data must be valid base64 ("invalid-primitive")
+//    or the placeholder of a spooled value (fhir/json/attachment_spool.h: the spool checked
+//    the base64 as it streamed, and only the spool can produce a placeholder);
 //    url must be "urn:uuid:<lower-case uuid>" or "Binary/<id>" ("attachment-url-invalid");
 //  - securityLabel codings only INVISIBLE_PATIENT / MASQUE_PS of kDocumentVisibilitySystem
 //    ("security-label-unknown", naming the coding);
@@ -249,13 +254,14 @@ Result<ValidatedSubmissionSet> validateSubmissionSet(const Value& list);
 
 struct ValidatedBinary {
   std::string_view contentType;  // canonical allowed media type
-  uint64_t dataSize = 0;         // decoded length of data
+  uint64_t dataSize = 0;         // decoded length of data (0 when spooled)
+  std::optional<size_t> spooledData;  // data is an AttachmentSpool placeholder: its index
 };
 
 // Validates the Binary entry of an ITI-65 bundle: resourceType "Binary", R4 Binary elements
 // only (Binary is a Resource: no text, extension, contained), implicitRules refused,
 // contentType required and allowed (kContentTypeNotAllowed), data required and valid base64
-// ("invalid-primitive"), securityContext a reference.
+// ("invalid-primitive") or a spool placeholder (spooledData), securityContext a reference.
 Result<ValidatedBinary> validateBinary(const Value& binary);
 
 }  // namespace mes::fhir

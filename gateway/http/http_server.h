@@ -4,6 +4,18 @@
 // Bodies are read asynchronously in chunks; a body over maxBodyBytes is drained and dropped
 // (memory stays bounded) and the Request reaches the handler with bodyTooLarge set, so the
 // handler answers 413 in the project's error format.
+//
+// Streaming: when ServerOptions::openStream is set, it is asked, once the head of a request
+// with a body has arrived, whether that body should be streamed (a BodyStream, message.h). A
+// streamed body is handed over chunk by chunk as it is read (at most 64 KiB at a time, the
+// next chunk read only once the stream took the previous one) and never buffered whole; its
+// limit is the stream's, not maxBodyBytes. A Content-Length over that limit is refused from the
+// head, before any byte reaches the stream. A refused or failed stream still has its body read
+// and dropped, because the HTTP library sends a response only once the request was read; the
+// connection is then closed.
+//
+// Responses: a Response with a BodySource is sent with its Content-Length and pulled 64 KiB at
+// a time as the connection drains, instead of from one string.
 #pragma once
 
 #include <chrono>
@@ -28,6 +40,8 @@ struct ServerOptions {
   int idleTimeoutSeconds = 60;     // a request whose body does not arrive in time is dropped
   // Answer given to requests that arrive while the server drains (e.g. a 503).
   std::function<Response()> drainingResponse;
+  // Optional: which request bodies are streamed (see the file comment).
+  StreamOpener openStream;
 };
 
 class Server {

@@ -685,10 +685,102 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(search_by_date_with_every_bound, Store, Repository
   // Two filters are ANDed (FHIR date=ge..&date=le..).
   SearchQuery both = observations("pat-1");
   both.dates.push_back(
-      DateFilter{DateFilter::Target::kDate, {{Column::kLow, Op::kGt, day(1)}}, false});
+      DateFilter{DateFilter::Target::kDate, {{Column::kLow, Op::kGt, day(1)}}, false, {}});
   both.dates.push_back(
-      DateFilter{DateFilter::Target::kDate, {{Column::kLow, Op::kLt, day(5)}}, false});
+      DateFilter{DateFilter::Target::kDate, {{Column::kLow, Op::kLt, day(5)}}, false, {}});
   BOOST_TEST(searchIdsSorted(repo, both) == (Ids{"d2", "d3", "d4"}));
+}
+
+// Named date ranges (DateIndex rows, e.g. DocumentReference "period" beside its "date"):
+// filtered independently of the main range, one row of the name satisfying every bound,
+// replaced on update and gone on delete.
+BOOST_AUTO_TEST_CASE_TEMPLATE(search_by_named_date_range, Store, RepositoryStores) {
+  Store store;
+  store.clock().set(kT0);
+  Repository& repo = store.repository();
+  auto day = [](int n) { return kT0 + n * kDay; };
+  // Main date = day 10 for all; "period" rows: a [1,3], b [2,5], c two rows [1,1] and [6,7],
+  // none: no period row; x: a "period" for another patient.
+  auto document = [&](const std::string& id, const std::string& patient,
+                      std::vector<std::pair<int, int>> periods) {
+    WriteRequest request = measure(id, patient, day(10));
+    for (const auto& [low, high] : periods) {
+      request.index.dates.push_back({"period", day(low), day(high)});
+    }
+    request.index.dates.push_back({"other", day(100), day(100)});
+    return request;
+  };
+  MES_REQUIRE_OK(repo.create(document("a", "pat-1", {{1, 3}})));
+  MES_REQUIRE_OK(repo.create(document("b", "pat-1", {{2, 5}})));
+  MES_REQUIRE_OK(repo.create(document("c", "pat-1", {{1, 1}, {6, 7}})));
+  MES_REQUIRE_OK(repo.create(document("none", "pat-1", {})));
+  MES_REQUIRE_OK(repo.create(document("x", "pat-2", {{1, 3}})));
+
+  using Column = DateBound::Column;
+  using Op = DateBound::Op;
+  struct Case {
+    std::string name;
+    std::vector<DateBound> bounds;
+    bool negate;
+    bool withToken;
+    Ids expected;
+  };
+  const std::vector<Case> cases = {
+      {"any period", {}, false, false, {"a", "b", "c"}},
+      {"starts before day 2", {{Column::kLow, Op::kLt, day(2)}}, false, false, {"a", "c"}},
+      {"ends after day 4", {{Column::kHigh, Op::kGt, day(4)}}, false, false, {"b", "c"}},
+      {"overlaps [4, 6]: one row of c does",
+       {{Column::kLow, Op::kLe, day(6)}, {Column::kHigh, Op::kGe, day(4)}},
+       false,
+       false,
+       {"b", "c"}},
+      {"within [1, 3] on one row",
+       {{Column::kLow, Op::kGe, day(1)}, {Column::kHigh, Op::kLe, day(3)}},
+       false,
+       true,
+       {"a", "c"}},
+      {"negated: a row outside [1, 3]",
+       {{Column::kLow, Op::kGe, day(1)}, {Column::kHigh, Op::kLe, day(3)}},
+       true,
+       false,
+       {"b", "c"}},
+      {"the main date is not the period", {{Column::kLow, Op::kGe, day(10)}}, false, false, {}},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT(c.name) {
+      SearchQuery query = observations("pat-1");
+      DateFilter filter;
+      filter.target = DateFilter::Target::kNamed;
+      filter.param = "period";
+      filter.allOf = c.bounds;
+      filter.negate = c.negate;
+      query.dates.push_back(filter);
+      if (c.withToken) query.tokens.push_back(codeFilter({{kLoinc, kWeight}}));
+      Result<SearchPage> page = repo.search(query);
+      MES_REQUIRE_OK(page);
+      BOOST_TEST(sorted(idsOf(*page)) == c.expected);
+      BOOST_TEST(page->total.value_or(-1) == static_cast<int64_t>(c.expected.size()));
+    }
+  }
+
+  // Named and main ranges combine (AND).
+  SearchQuery both = observations("pat-1");
+  both.dates.push_back(DateFilter{DateFilter::Target::kDate, {{Column::kLow, Op::kGe, day(10)}}, false, {}});
+  both.dates.push_back(DateFilter{DateFilter::Target::kNamed, {{Column::kLow, Op::kGe, day(2)}}, false, "period"});
+  BOOST_TEST(searchIdsSorted(repo, both) == (Ids{"b", "c"}));
+
+  // An update replaces the rows; a delete removes them.
+  MES_REQUIRE_OK(repo.update(document("a", "pat-1", {{20, 21}})));
+  SearchQuery late = observations("pat-1");
+  late.dates.push_back(DateFilter{DateFilter::Target::kNamed, {{Column::kLow, Op::kGe, day(20)}}, false, "period"});
+  BOOST_TEST(searchIds(repo, late) == (Ids{"a"}));
+  SearchQuery early = observations("pat-1");
+  early.dates.push_back(DateFilter{DateFilter::Target::kNamed, {{Column::kHigh, Op::kLe, day(3)}}, false, "period"});
+  BOOST_TEST(searchIdsSorted(repo, early) == (Ids{"c"}));
+  MES_REQUIRE_OK(repo.remove("Observation", "a", std::nullopt));
+  BOOST_TEST(searchIds(repo, late).empty());
+  MES_REQUIRE_OK(repo.update(document("a", "pat-1", {})));
+  BOOST_TEST(searchIds(repo, late).empty());
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(search_by_last_updated, Store, RepositoryStores) {
@@ -852,10 +944,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(deleted_resources_are_never_found, Store, Reposito
   queries.back().references.push_back({"device", {"Device/scale"}});
   queries.push_back(observations("pat-1"));
   queries.back().dates.push_back(DateFilter{
-      DateFilter::Target::kDate, {{DateBound::Column::kLow, DateBound::Op::kGe, kT0}}, false});
+      DateFilter::Target::kDate, {{DateBound::Column::kLow, DateBound::Op::kGe, kT0}}, false, {}});
   queries.push_back(observations("pat-1"));
   queries.back().dates.push_back(DateFilter{
-      DateFilter::Target::kLastUpdated, {{DateBound::Column::kLow, DateBound::Op::kGe, 0}}, false});
+      DateFilter::Target::kLastUpdated, {{DateBound::Column::kLow, DateBound::Op::kGe, 0}}, false, {}});
   for (size_t i = 0; i < queries.size(); ++i) {
     BOOST_TEST_CONTEXT("query " << i) {
       Result<SearchPage> page = repo.search(queries[i]);
@@ -898,7 +990,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(index_rows_are_replaced_on_update, Store, Reposito
   SearchQuery oldDate = observations("pat-2");
   oldDate.dates.push_back(DateFilter{DateFilter::Target::kDate,
                                      {{DateBound::Column::kLow, DateBound::Op::kLe, kT0 + kDay}},
-                                     false});
+                                     false, {}});
   BOOST_TEST(searchIds(repo, oldDate).empty());
   oldDate.tokens.push_back(codeFilter({{kLoinc, kHeartRate}}));
   BOOST_TEST(searchIds(repo, oldDate).empty());

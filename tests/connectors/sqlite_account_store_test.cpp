@@ -98,8 +98,8 @@ BOOST_AUTO_TEST_CASE(migration_4_upgrades_a_schema_3_database_and_keeps_its_data
   {
     auto db = inspect(path);
     mustSucceed(db->exec(
-        "BEGIN; DROP TABLE audit_journal_marks; DROP TABLE audit_service_access; "
-        "DROP TABLE audit_log; "
+        "BEGIN; DROP TABLE date_index; DROP TABLE audit_journal_marks; "
+        "DROP TABLE audit_service_access; DROP TABLE audit_log; "
         "DROP TABLE portal_sessions; DROP TABLE login_address_failures; "
         "DROP TABLE accounts; DELETE FROM schema_migrations WHERE version >= 4; "
         "INSERT INTO services (client_id, name, editor_name, editor_oid, client_type, jwks, "

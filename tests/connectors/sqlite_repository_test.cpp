@@ -171,6 +171,44 @@ BOOST_AUTO_TEST_CASE(migrations_are_recorded_and_not_applied_again) {
   check();  // nothing re-applied: same rows, same applied_at
 }
 
+BOOST_AUTO_TEST_CASE(migration_7_adds_named_dates_to_a_schema_6_database) {
+  TempDir dir;
+  mes::ManualClock clock(kStartMs);
+  const std::string path = dir.file("upgrade.db");
+  {
+    auto repo = openOrThrow({path}, clock);
+    requireOk(repo->create(observation("old", "pat", kStartMs)));
+    requireOk(repo->close());
+  }
+  {
+    auto db = inspect(path);
+    requireOk(db->exec(
+        "BEGIN; DROP TABLE date_index; DELETE FROM schema_migrations WHERE version >= 7; COMMIT"));
+  }
+  clock.advance(60'000);
+  auto repo = openOrThrow({path}, clock);
+  BOOST_TEST(repo->schemaVersion() == SqliteRepository::latestSchemaVersion());
+  requireOk(repo->read("Observation", "old"));  // data of schema 6 kept
+  mes::store::WriteRequest dated = observation("new", "pat", kStartMs);
+  dated.index.dates.push_back({"period", kStartMs, kStartMs + 1000});
+  requireOk(repo->create(dated));
+  mes::store::SearchQuery query;
+  query.type = "Observation";
+  query.patient = "pat";
+  mes::store::DateFilter filter;
+  filter.target = mes::store::DateFilter::Target::kNamed;
+  filter.param = "period";
+  query.dates.push_back(filter);
+  auto page = repo->search(query);
+  requireOk(page);
+  BOOST_REQUIRE(page->records.size() == 1u);
+  BOOST_TEST(page->records.front().id == "new");
+  requireOk(repo->close());
+  auto db = inspect(path);
+  BOOST_TEST(queryInt(*db, "SELECT applied_at FROM schema_migrations WHERE version = 7") ==
+             kStartMs + 60'000);
+}
+
 BOOST_AUTO_TEST_CASE(a_newer_schema_is_refused) {
   TempDir dir;
   mes::ManualClock clock(kStartMs);
@@ -326,7 +364,7 @@ BOOST_AUTO_TEST_CASE(last_measure_and_date_range_queries_use_the_indexes) {
   range.dates.push_back(DateFilter{
       DateFilter::Target::kDate,
       {{Column::kLow, Op::kGe, kStartMs + 5 * kDay}, {Column::kLow, Op::kLe, kStartMs + 20 * kDay}},
-      false});
+      false, {}});
   range.sort = SortOrder::kDateDesc;
   range.count = 20;
   plan = repo->explainSearch(range);
@@ -348,7 +386,7 @@ BOOST_AUTO_TEST_CASE(last_measure_and_date_range_queries_use_the_indexes) {
   changes.type = "Observation";
   changes.patient = "pat-3";
   changes.dates.push_back(
-      DateFilter{DateFilter::Target::kLastUpdated, {{Column::kLow, Op::kGt, kStartMs}}, false});
+      DateFilter{DateFilter::Target::kLastUpdated, {{Column::kLow, Op::kGt, kStartMs}}, false, {}});
   changes.sort = SortOrder::kLastUpdatedAsc;
   plan = repo->explainSearch(changes);
   requireOk(plan);

@@ -288,6 +288,12 @@ const Case kCases[] = {
      true, 422, "attachment-url-invalid@" ATT ".url"},
     {k65, "data in a bundle entry", {"content.0.attachment.data", R"(")" HELLO_DATA R"(")"}, kNoEdit,
      true, 422, "element-not-allowed@" ATT ".data"},
+    // A value an AttachmentSpool took out of the body stands as its placeholder.
+    {k105, "spooled data", {"content.0.attachment.data", R"("\u0000spool:0")"}, kNoEdit, true, 0, ""},
+    {k105, "not a placeholder", {"content.0.attachment.data", R"("\u0000spool:x")"}, kNoEdit, true, 400,
+     "invalid-primitive@" ATT ".data"},
+    {k65, "spooled data in a bundle entry", {"content.0.attachment.data", R"("\u0000spool:3")"}, kNoEdit,
+     true, 422, "element-not-allowed@" ATT ".data"},
 };
 // clang-format on
 
@@ -687,6 +693,21 @@ BOOST_DATA_TEST_CASE(binary_table, bdata::make(kBinaryCases), c) {
   BOOST_REQUIRE(!result.isOk());
   BOOST_TEST(mes::httpStatusOf(result.error().kind) == c.status);
   BOOST_TEST(actualProblems(result.error()) == c.expect);
+}
+
+BOOST_AUTO_TEST_CASE(spooled_data_gives_its_index) {
+  Value doc = baseDocument(k105);
+  apply(doc, {"content.0.attachment.data", R"("\u0000spool:7")"});
+  auto r = validateDocumentReference(doc, rulesFor(k105));
+  BOOST_REQUIRE(r.isOk());
+  BOOST_TEST(r->spooledData.value_or(99) == 7u);
+  BOOST_TEST(r->inlineDataSize == 0u);
+  BOOST_TEST(!validateDocumentReference(baseDocument(k105), rulesFor(k105))->spooledData.has_value());
+
+  auto binary = validateBinary(parse(R"({"resourceType":"Binary","contentType":"image/png","data":"\u0000spool:2"})"));
+  BOOST_REQUIRE(binary.isOk());
+  BOOST_TEST(binary->spooledData.value_or(99) == 2u);
+  BOOST_TEST(binary->dataSize == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

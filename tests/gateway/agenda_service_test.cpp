@@ -18,6 +18,7 @@
 #include "connectors/sqlite/sqlite_repository.h"
 #include "connectors/temp_dir.h"
 #include "core/clock.h"
+#include "gateway/recording_outbox.h"
 #include "fhir/json/json.h"
 #include "gateway/fhir_response.h"
 #include "gateway/resource_index.h"
@@ -32,18 +33,7 @@ constexpr int64_t kT0 = 1'790'000'000'000;
 constexpr const char* kSourceA = "urn:oid:1.2.250.1.999.1#agenda-a";
 constexpr const char* kSourceB = "urn:oid:1.2.250.1.999.2#agenda-b";
 
-class RecordingOutbox final : public mes::outbox::Outbox {
- public:
-  mes::Result<std::string> send(const mes::outbox::Notification& n) override {
-    std::lock_guard lock(mutex_);
-    sent.push_back(n);
-    return "msg-" + std::to_string(sent.size());
-  }
-  std::vector<mes::outbox::Notification> sent;
-
- private:
-  std::mutex mutex_;
-};
+using mes::test::RecordingOutbox;
 
 RequestContext app(const std::string& source = kSourceA, const std::string& patient = "demo") {
   RequestContext c;

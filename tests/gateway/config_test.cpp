@@ -76,6 +76,26 @@ BOOST_AUTO_TEST_CASE(bad_values_name_their_origin) {
   BOOST_TEST(!loadConfig({"--public-url", "ftp://x"}, {}).isOk());
 }
 
+BOOST_AUTO_TEST_CASE(documents_max_bytes_from_file_env_and_flag) {
+  auto d = loadConfig({}, {});
+  BOOST_REQUIRE(d.isOk());
+  BOOST_TEST(d->documentsMaxBytes == uint64_t{20} << 20);
+  auto file = writeTemp(R"({"documents": {"max_bytes": 2048}})");
+  auto fromFile = loadConfig({"--config", file}, {});
+  BOOST_REQUIRE(fromFile.isOk());
+  BOOST_TEST(fromFile->documentsMaxBytes == 2048u);
+  std::filesystem::remove(file);
+  auto fromEnv = loadConfig({}, {{"MES_DOCUMENTS_MAX_BYTES", "4096"}});
+  BOOST_REQUIRE(fromEnv.isOk());
+  BOOST_TEST(fromEnv->documentsMaxBytes == 4096u);
+  auto fromFlag = loadConfig({"--documents-max-bytes", "8192"}, {{"MES_DOCUMENTS_MAX_BYTES", "4096"}});
+  BOOST_REQUIRE(fromFlag.isOk());
+  BOOST_TEST(fromFlag->documentsMaxBytes == 8192u);
+  auto tooSmall = loadConfig({"--documents-max-bytes", "10"}, {});
+  BOOST_REQUIRE(!tooSmall.isOk());
+  BOOST_TEST(tooSmall.error().problems[0].message.find("--documents-max-bytes") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(public_url_drives_links) {
   auto c = loadConfig({"--public-url", "https://mes.example.org/"}, {});
   BOOST_REQUIRE(c.isOk());

@@ -78,41 +78,11 @@ void expectOutcome(const HttpResponse& r, int status, const std::string& code) {
   BOOST_TEST(r.status == status, "HTTP " << r.status << " " << r.body.substr(0, 300));
   BOOST_TEST(outcomeCode(r) == code, outcomeText(r));
 }
-
-// The outbox messages about `appointment` ("Appointment/<id>"), parsed, oldest first.
 std::vector<Value> noticesAbout(const std::string& appointment) {
-  std::vector<Value> out;
-  const std::filesystem::path dir = std::filesystem::path(world().gw->dataDir()) / "outbox";
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
-    if (f.extension() != ".json") continue;
-    auto parsed = mes::fhir::parseJson(readFile(f));
-    if (!parsed) continue;
-    const Value* data = parsed->find("data");
-    if (data != nullptr && stringOf(*data, "appointment") == appointment) out.push_back(*parsed);
-  }
-  return out;
+  return outboxNotices(*world().gw, "appointment", appointment);
 }
 
-// The descriptions of /portal/activity (newest first) for the demo patient.
-std::vector<std::string> activity() {
-  World& w = world();
-  HttpResponse page = w.gw->client().get("/portal/activity", w.demoBrowser.headers());
-  BOOST_TEST_REQUIRE(page.status == 200, "activity page: " << page.status);
-  std::vector<std::string> rows;
-  static const std::regex kRow("<tr><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td></tr>");
-  for (auto it = std::sregex_iterator(page.body.begin(), page.body.end(), kRow);
-       it != std::sregex_iterator(); ++it) {
-    rows.push_back(htmlText((*it)[1]) + " | " + htmlText((*it)[2]));
-  }
-  return rows;
-}
-
-bool listed(const std::vector<std::string>& rows, const std::string& row) {
-  return std::find(rows.begin(), rows.end(), row) != rows.end();
-}
+std::vector<std::string> activity() { return activityRows(*world().gw, world().demoBrowser); }
 
 }  // namespace
 

@@ -246,6 +246,45 @@ struct World {
   HttpClient app(const std::string& token) const { return appClient(*gw, token); }
 };
 
+// --- what the patient sees ---------------------------------------------------------------------
+
+// The outbox messages of `gw` whose data.<key> is `value` (e.g. "document",
+// "DocumentReference/<id>"), parsed, oldest first.
+inline std::vector<Value> outboxNotices(const GatewayProcess& gw, const std::string& key,
+                                        const std::string& value) {
+  std::vector<Value> out;
+  const std::filesystem::path dir = std::filesystem::path(gw.dataDir()) / "outbox";
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    if (f.extension() != ".json") continue;
+    auto parsed = fhir::parseJson(readFile(f));
+    if (!parsed) continue;
+    const Value* data = parsed->find("data");
+    if (data != nullptr && stringOf(*data, key.c_str()) == value) out.push_back(*parsed);
+  }
+  return out;
+}
+
+// The descriptions of /portal/activity ("<description> | <outcome>"), newest first, for the
+// patient `browser` is logged in as.
+inline std::vector<std::string> activityRows(GatewayProcess& gw, const Browser& browser) {
+  HttpResponse page = gw.client().get("/portal/activity", browser.headers());
+  BOOST_TEST_REQUIRE(page.status == 200, "activity page: " << page.status);
+  std::vector<std::string> rows;
+  static const std::regex kRow("<tr><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td></tr>");
+  for (auto it = std::sregex_iterator(page.body.begin(), page.body.end(), kRow);
+       it != std::sregex_iterator(); ++it) {
+    rows.push_back(htmlText((*it)[1]) + " | " + htmlText((*it)[2]));
+  }
+  return rows;
+}
+
+inline bool listed(const std::vector<std::string>& rows, const std::string& row) {
+  return std::find(rows.begin(), rows.end(), row) != rows.end();
+}
+
 // --- token responses and JWTs ------------------------------------------------------------------
 
 inline Value jsonOf(const HttpResponse& r) {
