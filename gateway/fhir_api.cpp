@@ -78,7 +78,11 @@ void FhirApi::registerRoutes(Router& router) {
 }
 
 http::Response FhirApi::metadata(const http::Request& request, RequestContext&) {
-  return fhirJson(200, capabilityStatement(), prettyRequested(request));
+  if (prettyRequested(request)) return fhirJson(200, capabilityStatement(), true);
+  // The statement never changes once the routes are registered: serialised once.
+  std::call_once(capabilityOnce_,
+                 [this] { capabilityText_ = fhir::toJson(capabilityStatement()); });
+  return fhirText(200, capabilityText_);
 }
 
 http::Response FhirApi::readResource(const http::Request& request, RequestContext& context) {

@@ -4,6 +4,7 @@
 // body and hands measure bundles to MeasureService::transaction.
 #pragma once
 
+#include <mutex>
 #include <string>
 
 #include "connectors/store/repository.h"
@@ -34,6 +35,8 @@ class FhirApi {
   // 404 unless the resource (by its newest content) is in the caller's patient compartment.
   Status checkOwner(const std::string& type, const std::string& id, const RequestContext& context);
 
+  std::once_flag capabilityOnce_;
+  std::string capabilityText_;  // compact JSON of capabilityStatement(), built on first use
   const Config& config_;
   store::Repository& repository_;
   MeasureService& measures_;
