@@ -14,6 +14,7 @@
 #include <tuple>
 #include <vector>
 
+#include "connectors/sqlite/sqlite_database.h"
 #include "connectors/sqlite/sqlite_db.h"
 #include "connectors/sqlite_inspect.h"
 #include "connectors/temp_dir.h"
@@ -154,7 +155,7 @@ BOOST_AUTO_TEST_CASE(migrations_are_recorded_and_not_applied_again) {
   auto check = [&] {
     auto db = inspect(path);
     BOOST_TEST(queryInt(*db, "SELECT COUNT(*) FROM schema_migrations") ==
-               SqliteRepository::latestSchemaVersion());
+               mes::store::SqliteDatabase::migrationCount());
     BOOST_TEST(queryInt(*db, "SELECT MIN(applied_at) FROM schema_migrations") == kStartMs);
     BOOST_TEST(queryInt(*db, "SELECT MAX(applied_at) FROM schema_migrations") == kStartMs);
     auto name = db->queryText("SELECT name FROM schema_migrations WHERE version = 1");
