@@ -10,6 +10,7 @@
 #include "gateway/app.h"
 #include "gateway/authorization_server.h"
 #include "gateway/pairings.h"
+#include "gateway/registry/identifiers.h"
 #include "oauth/api_access.h"
 #include "oauth/crypto/keys.h"
 #include "oauth/scope.h"
@@ -45,28 +46,6 @@ std::string allMesScopes() {
     scopes += (scopes.empty() ? "" : " ") + std::string(access.scopes);
   }
   return scopes;
-}
-
-// "urn:oid:" then two or more arcs of digits separated by single dots, without leading zeros
-// (RFC 3061): what meta.source starts with and what the registry knows the editor by.
-bool validOidUrn(const std::string& text) {
-  constexpr std::string_view kPrefix = "urn:oid:";
-  if (text.rfind(kPrefix, 0) != 0) return false;
-  const std::string_view oid = std::string_view(text).substr(kPrefix.size());
-  size_t arcs = 0;
-  size_t start = 0;
-  while (start <= oid.size()) {
-    size_t end = oid.find('.', start);
-    if (end == std::string_view::npos) end = oid.size();
-    const std::string_view arc = oid.substr(start, end - start);
-    if (arc.empty() || (arc.size() > 1 && arc.front() == '0')) return false;
-    for (char c : arc) {
-      if (c < '0' || c > '9') return false;
-    }
-    ++arcs;
-    start = end + 1;
-  }
-  return arcs >= 2;
 }
 
 const std::string& flag(const std::vector<std::pair<std::string, std::string>>& flags,
@@ -220,7 +199,7 @@ int runAdminCommand(const std::string& command, std::vector<std::string> args,
                                                                          : flag(flags, "--scopes"));
     if (!scopes) return fail(scopes.error());
     s.allowedScopes = scopes->toString();
-    if (!validOidUrn(s.editorOid)) {
+    if (!registry::oidUrnValid(s.editorOid)) {
       err << "mes-gateway service add: --editor-oid must be urn:oid:<digits and dots>\n";
       return 2;
     }
