@@ -25,6 +25,9 @@ namespace mes::gateway {
 class AuthorizationServer;
 class PairingStore;
 class PortalAuth;
+namespace registry {
+class Registry;
+}
 
 class Gateway {
  public:
@@ -40,6 +43,7 @@ class Gateway {
   PairingStore& pairings();
   PortalAuth& portal();
   AuthorizationServer& authorizationServer();
+  registry::Registry& registry();  // the referencing registry (issue #5)
 
   // Starts serving HTTP; returns once listening.
   Status serve();

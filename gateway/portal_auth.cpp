@@ -371,11 +371,7 @@ void PortalAuth::emit(LoginEvent::Kind kind, std::string reason,
 // --- pages ----------------------------------------------------------------------------------
 
 http::Response PortalAuth::seeOther(const std::string& pathAndQuery) const {
-  http::Response response;
-  response.status = 303;
-  response.headers.set("Location", config_.baseUrl() + pathAndQuery);
-  response.headers.set("Cache-Control", "no-store");
-  return response;
+  return gateway::seeOther(config_.baseUrl() + pathAndQuery);
 }
 
 http::Response PortalAuth::loginForm(int status, const std::string& csrf, const std::string& next,

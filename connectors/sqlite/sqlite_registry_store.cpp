@@ -413,23 +413,22 @@ Result<RegistryEntry> SqliteRegistryStore::entry(const std::string& clientId) {
 
 Result<std::vector<RegistryEntry>> SqliteRegistryStore::entries() {
   return database_->read([&](Connection& db) -> Result<std::vector<RegistryEntry>> {
-    return inSnapshot<std::vector<RegistryEntry>>(
-        db, [&]() -> Result<std::vector<RegistryEntry>> {
-          Result<std::vector<ServiceRecord>> services = sqlite::selectServices(db);
-          if (!services) return services.takeError();
-          Result<std::map<std::string, RegistryDetails>> details = readDetails(db, "");
-          if (!details) return details.takeError();
-          std::vector<RegistryEntry> out;
-          out.reserve(services->size());
-          for (ServiceRecord& service : *services) {
-            RegistryEntry& e = out.emplace_back();
-            if (auto it = details->find(service.clientId); it != details->end()) {
-              e.details = std::move(it->second);
-            }
-            e.service = std::move(service);
-          }
-          return out;
-        });
+    return inSnapshot<std::vector<RegistryEntry>>(db, [&]() -> Result<std::vector<RegistryEntry>> {
+      Result<std::vector<ServiceRecord>> services = sqlite::selectServices(db);
+      if (!services) return services.takeError();
+      Result<std::map<std::string, RegistryDetails>> details = readDetails(db, "");
+      if (!details) return details.takeError();
+      std::vector<RegistryEntry> out;
+      out.reserve(services->size());
+      for (ServiceRecord& service : *services) {
+        RegistryEntry& e = out.emplace_back();
+        if (auto it = details->find(service.clientId); it != details->end()) {
+          e.details = std::move(it->second);
+        }
+        e.service = std::move(service);
+      }
+      return out;
+    });
   });
 }
 

@@ -47,7 +47,8 @@ class SqliteRegistryStore final : public RegistryStore {
                    int64_t nowMs) override;
   Result<std::optional<std::string>> organisationOf(const std::string& accountId) override;
 
-  Result<RegistryEntry> createEntry(const RegistryEntry& entry, const RegistryEvent& event) override;
+  Result<RegistryEntry> createEntry(const RegistryEntry& entry,
+                                    const RegistryEvent& event) override;
   Result<RegistryEntry> entry(const std::string& clientId) override;
   Result<std::vector<RegistryEntry>> entries() override;
   Result<RegistryEntry> updateEntry(const RegistryEntry& entry, int64_t expectedVersion,

@@ -117,8 +117,7 @@ Result<std::optional<int64_t>> serviceVersion(Connection& db, const std::string&
   return std::optional<int64_t>(stmt->int64At(0));
 }
 
-Status requireServiceVersion(Connection& db, const std::string& clientId,
-                             int64_t expectedVersion) {
+Status requireServiceVersion(Connection& db, const std::string& clientId, int64_t expectedVersion) {
   Result<std::optional<int64_t>> current = serviceVersion(db, clientId);
   if (!current) return current.takeError();
   if (!*current) return serviceNotFound(clientId);

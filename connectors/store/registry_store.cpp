@@ -7,9 +7,8 @@
 namespace mes::store {
 namespace {
 
-constexpr std::array<std::string_view, 4> kDecisions = {"", "favourable",
-                                                        "favourable_with_reservations",
-                                                        "unfavourable"};
+constexpr std::array<std::string_view, 4> kDecisions = {
+    "", "favourable", "favourable_with_reservations", "unfavourable"};
 constexpr std::array<std::string_view, 3> kVerdicts = {"met", "not_met", "not_applicable"};
 
 Error invalid(std::string message, std::string expression) {

@@ -53,9 +53,9 @@ struct RegistryDetails {
   std::string website;
   std::vector<std::string> requestedAccesses;  // MES access family ids (oauth/api_access.h)
   std::vector<std::string> grantedAccesses;    // what the commission granted
-  std::string decision;        // "" | favourable | favourable_with_reservations | unfavourable
-  std::vector<std::string> reservations;       // with favourable_with_reservations
-  int64_t evaluationRound = 0;  // evaluations started so far; marks belong to a round
+  std::string decision;  // "" | favourable | favourable_with_reservations | unfavourable
+  std::vector<std::string> reservations;  // with favourable_with_reservations
+  int64_t evaluationRound = 0;            // evaluations started so far; marks belong to a round
 
   bool operator==(const RegistryDetails&) const = default;
 };
@@ -67,12 +67,12 @@ struct RegistryEntry {
 
 // One registry action on a service, as its history shows it.
 struct RegistryEvent {
-  int64_t seq = 0;          // set by the store, increasing
-  std::string clientId;     // set by the store from the entry acted on
+  int64_t seq = 0;       // set by the store, increasing
+  std::string clientId;  // set by the store from the entry acted on
   int64_t recordedMs = 0;
-  std::string action;       // create | edit | submit | ... (gateway/registry/workflow.h)
-  std::string fromStatus;   // status before (empty for create)
-  std::string toStatus;     // status after (the same as before for non-transitions)
+  std::string action;          // create | edit | submit | ... (gateway/registry/workflow.h)
+  std::string fromStatus;      // status before (empty for create)
+  std::string toStatus;        // status after (the same as before for non-transitions)
   std::string actorAccountId;  // empty for the CLI
   std::string actorLogin;      // the account's login, or "cli"
   std::string actorRole;       // editor | evaluator | commission | admin
@@ -169,8 +169,7 @@ class RegistryStore {
   virtual Status putMark(const CriterionMark& mark, int64_t expectedVersion,
                          const RegistryEvent& event) = 0;
   // The marks of one evaluation round, ordered by criterion id.
-  virtual Result<std::vector<CriterionMark>> marks(const std::string& clientId,
-                                                   int64_t round) = 0;
+  virtual Result<std::vector<CriterionMark>> marks(const std::string& clientId, int64_t round) = 0;
 
   // --- evidence
   // Stores the evidence and appends `event` while the service is at `expectedVersion` (as

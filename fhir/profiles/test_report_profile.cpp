@@ -18,13 +18,13 @@ constexpr std::string_view kReportElements[] = {
     "modifierExtension", "identifier", "name", "status", "testScript", "result", "score",
     "tester", "issued", "participant", "setup", "test", "teardown"};
 // clang-format on
-constexpr std::string_view kParticipantElements[] = {"id", "extension", "modifierExtension",
-                                                     "type", "uri", "display"};
+constexpr std::string_view kParticipantElements[] = {"id",   "extension", "modifierExtension",
+                                                     "type", "uri",       "display"};
 constexpr std::string_view kPhaseElements[] = {"id", "extension", "modifierExtension", "action"};
 constexpr std::string_view kTestElements[] = {"id",   "extension",   "modifierExtension",
                                               "name", "description", "action"};
-constexpr std::string_view kActionElements[] = {"id", "extension", "modifierExtension",
-                                                "operation", "assert"};
+constexpr std::string_view kActionElements[] = {"id", "extension", "modifierExtension", "operation",
+                                                "assert"};
 constexpr std::string_view kTeardownActionElements[] = {"id", "extension", "modifierExtension",
                                                         "operation"};
 constexpr std::string_view kResultElements[] = {"id",     "extension", "modifierExtension",
@@ -39,8 +39,8 @@ constexpr std::string_view kActionResults[] = {"pass", "skip", "fail", "warning"
 // What the actions of one phase (setup, one test, teardown) came to.
 struct ActionTally {
   bool anyPass = false;
-  bool anyFailure = false;      // fail or error
-  std::string firstFailureAt;   // FHIRPath of the first failing result
+  bool anyFailure = false;     // fail or error
+  std::string firstFailureAt;  // FHIRPath of the first failing result
 };
 
 // The members every backbone element shares: element names, id, extension, no modifiers.
@@ -66,7 +66,8 @@ void readResult(const Value& value, const Path& at, Issues& issues, ActionTally&
     issues.missing(at.member("result"), "(pass, skip, fail, warning or error)");
     return;
   }
-  std::optional<std::string> code = readCodeFrom(*result, at.member("result"), issues, kActionResults);
+  std::optional<std::string> code =
+      readCodeFrom(*result, at.member("result"), issues, kActionResults);
   if (!code) return;
   if (*code == "pass") tally.anyPass = true;
   if ((*code == "fail" || *code == "error") && !tally.anyFailure) {
@@ -95,8 +96,9 @@ ActionTally readActions(const Value& phase, const Path& at, Issues& issues, bool
       issues.missing(p.member("operation"), "in every teardown action");
     } else if (!teardown && (operation == nullptr) == (assertion == nullptr)) {
       issues.error("action-invalid",
-                   p.str() + " must hold either an operation or an assert, not both and not "
-                             "neither (R4 inv-1, inv-2).",
+                   p.str() +
+                       " must hold either an operation or an assert, not both and not "
+                       "neither (R4 inv-1, inv-2).",
                    p, IssueType::kInvariant);
     }
   });
@@ -121,8 +123,10 @@ Result<TestReportSummary> validateTestReport(const Value& report) {
   checkDomainResource(report, root, issues);
   TestReportSummary out;
 
-  if (const Value* v = report.find("identifier")) readIdentifier(*v, root.member("identifier"), issues);
-  if (const Value* v = report.find("name")) out.name = readString(*v, root.member("name"), issues).value_or("");
+  if (const Value* v = report.find("identifier"))
+    readIdentifier(*v, root.member("identifier"), issues);
+  if (const Value* v = report.find("name"))
+    out.name = readString(*v, root.member("name"), issues).value_or("");
   if (const Value* v = report.find("status")) {
     out.status = readCodeFrom(*v, root.member("status"), issues, kStatuses).value_or("");
   } else {
@@ -155,7 +159,8 @@ Result<TestReportSummary> validateTestReport(const Value& report) {
       }
     }
   }
-  if (const Value* v = report.find("tester")) out.tester = readString(*v, root.member("tester"), issues).value_or("");
+  if (const Value* v = report.find("tester"))
+    out.tester = readString(*v, root.member("tester"), issues).value_or("");
   if (const Value* v = report.find("issued")) {
     if (readDateTime(*v, root.member("issued"), issues)) out.issued = v->text();
   }

@@ -34,7 +34,7 @@ struct TestReportTest {
   std::string description;  // may be empty
   std::string outcome;      // pass | fail | skip (see above)
   std::vector<std::string> requirements;  // the verifies-requirement codes, in order
-  std::string expression;   // its FHIRPath location, e.g. "TestReport.test[2]"
+  std::string expression;                 // its FHIRPath location, e.g. "TestReport.test[2]"
 };
 
 struct TestReportSummary {

@@ -101,8 +101,8 @@ CriterionEvidence readEvidence(const fhir::Value& item, const std::string& at, P
   out.kind = text(item, at, "kind", problems);
   if (out.kind.empty()) return out;
   if (std::find(kEvidenceKinds.begin(), kEvidenceKinds.end(), out.kind) == kEvidenceKinds.end()) {
-    problems.add(at + ".kind", "must be conformance-test, document or questionnaire; got \"" +
-                                   out.kind + "\".");
+    problems.add(at + ".kind",
+                 "must be conformance-test, document or questionnaire; got \"" + out.kind + "\".");
     return out;
   }
   if (out.kind == "conformance-test") {
@@ -171,8 +171,10 @@ Result<CriteriaCatalogue> CriteriaCatalogue::parse(std::string_view json, std::s
       Criterion c;
       c.id = text(item, at, "id", problems);
       if (!c.id.empty() && !criterionIdValid(c.id)) {
-        problems.add(at + ".id", "must be 2 to 4 capital letters, '-' and two digits (SEC-01); "
-                                 "got \"" + c.id + "\".");
+        problems.add(at + ".id",
+                     "must be 2 to 4 capital letters, '-' and two digits (SEC-01); "
+                     "got \"" +
+                         c.id + "\".");
       } else if (!c.id.empty() && out.find(c.id) != nullptr) {
         problems.add(at + ".id", "\"" + c.id + "\" is used twice.");
       }

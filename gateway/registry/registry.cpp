@@ -38,7 +38,17 @@ Error notAllowed(ServiceStatus status, Action action) {
                         std::string(statusName(status)) + "; ";
   message += allowed.empty() ? "no action is allowed any more."
                              : "allowed now: " + joinedNames(allowed) + ".";
-  return Error::make(ErrorKind::kConflict, "action-not-allowed", std::move(message));
+  Error e = Error::make(ErrorKind::kConflict, "action-not-allowed", std::move(message));
+  // Machine-readable too: one information issue per allowed action.
+  for (Action a : allowed) {
+    Problem p;
+    p.code = "allowed-action";
+    p.message = std::string(actionName(a));
+    p.severity = "information";
+    p.issueType = "informational";
+    e.problems.push_back(std::move(p));
+  }
+  return e;
 }
 
 Error unprocessable(std::string code, std::string message, std::string expression) {
@@ -154,6 +164,16 @@ ServiceDraft draftOf(const RegistryEntry& entry) {
   return draft;
 }
 
+std::vector<Action> actionsFor(const Actor& actor, const RegistryEntry& entry) {
+  std::vector<Action> out;
+  if (const auto status = parseStatus(entry.service.status)) {
+    for (Action a : allowedActions(*status)) {
+      if (roleMay(actor.role, a)) out.push_back(a);
+    }
+  }
+  return out;
+}
+
 Registry::Registry(store::RegistryStore& store, store::AccountStore& accounts,
                    const CriteriaCatalogue& criteria, AuditTrail& audit, PairingEffects& pairings,
                    const Clock& clock, IdGenerator& ids, Logger& logger)
@@ -238,9 +258,9 @@ store::RegistryEvent Registry::event(const Actor& actor, Action action, const Re
   return e;
 }
 
-Result<RegistryEntry> Registry::commit(const Actor& actor, Action action, const RegistryEntry& before,
-                                       RegistryEntry after, const std::string& reason,
-                                       std::string detail) {
+Result<RegistryEntry> Registry::commit(const Actor& actor, Action action,
+                                       const RegistryEntry& before, RegistryEntry after,
+                                       const std::string& reason, std::string detail) {
   const ServiceStatus to = parseStatus(after.service.status).value_or(ServiceStatus::kDraft);
   return store_.updateEntry(after, before.service.version,
                             event(actor, action, before, to, reason, std::move(detail)));
@@ -356,8 +376,10 @@ Result<RegistryEntry> Registry::transition(const Actor& actor, const std::string
     MES_RETURN_IF_ERROR(checkReason(reason));
     if (requiresReason(action) && reason.empty()) {
       return unprocessable("reason-required",
-                           std::string(actionName(action)) + " needs a reason: the service's "
-                           "patients and editor are owed one.", "reason");
+                           std::string(actionName(action)) +
+                               " needs a reason: the service's "
+                               "patients and editor are owed one.",
+                           "reason");
     }
     const ServiceStatus from = *parseStatus(before->service.status);
     const ServiceStatus to = *transitionTarget(from, action);
@@ -450,8 +472,10 @@ Result<RegistryEntry> Registry::decide(const Actor& actor, const std::string& cl
       const std::string& id = input.grantedAccesses[i];
       const std::string at = "granted_accesses[" + std::to_string(i) + "]";
       if (std::find(requested.begin(), requested.end(), id) == requested.end()) {
-        problem("The access \"" + id + "\" was not requested by the editor; the commission "
-                "grants a part of what was asked, never more.", at);
+        problem("The access \"" + id +
+                    "\" was not requested by the editor; the commission "
+                    "grants a part of what was asked, never more.",
+                at);
       } else if (std::find(input.grantedAccesses.begin(),
                            input.grantedAccesses.begin() + static_cast<std::ptrdiff_t>(i),
                            id) != input.grantedAccesses.begin() + static_cast<std::ptrdiff_t>(i)) {
@@ -532,10 +556,10 @@ Result<store::CriterionMark> Registry::mark(const Actor& actor, const std::strin
     detail.set("criterion", fhir::Value::string(m.criterionId));
     detail.set("verdict", fhir::Value::string(m.verdict));
     detail.set("round", fhir::Value::number(m.round));
-    MES_RETURN_IF_ERROR(store_.putMark(
-        m, before->service.version,
-        event(actor, Action::kMark, *before, ServiceStatus::kUnderEvaluation, input.note,
-              fhir::toJson(detail))));
+    MES_RETURN_IF_ERROR(
+        store_.putMark(m, before->service.version,
+                       event(actor, Action::kMark, *before, ServiceStatus::kUnderEvaluation,
+                             input.note, fhir::toJson(detail))));
     return m;
   };
   return audited(actor, "mark", clientId, before ? before->service.name : std::string(),
@@ -552,10 +576,10 @@ Result<EvidenceView> Registry::addEvidence(const Actor& actor, const std::string
     auto summary = fhir::validateTestReport(*parsed);
     if (!summary) return summary.takeError();
     if (summary->status != "completed") {
-      return unprocessable("report-not-completed",
-                           "Only a completed TestReport is evidence; this one is " +
-                               summary->status + ".",
-                           "TestReport.status");
+      return unprocessable(
+          "report-not-completed",
+          "Only a completed TestReport is evidence; this one is " + summary->status + ".",
+          "TestReport.status");
     }
     Error unknown;
     unknown.kind = ErrorKind::kUnprocessable;
@@ -584,7 +608,8 @@ Result<EvidenceView> Registry::addEvidence(const Actor& actor, const std::string
     fhir::Value detail = fhir::Value::object();
     detail.set("evidence_id", fhir::Value::string(view.record.evidenceId));
     detail.set("result", fhir::Value::string(view.summary.result));
-    if (!view.summary.score.empty()) detail.set("score", fhir::Value::numberText(view.summary.score));
+    if (!view.summary.score.empty())
+      detail.set("score", fhir::Value::numberText(view.summary.score));
     const ServiceStatus status = *parseStatus(before->service.status);
     MES_RETURN_IF_ERROR(store_.addEvidence(
         view.record, before->service.version,
@@ -623,7 +648,8 @@ std::vector<EvidenceView> Registry::evidenceViews(
     // Stored only after validation; a report this version reads differently is shown without
     // its tests rather than hidden.
     auto parsed = fhir::parseJson(record.content);
-    auto summary = parsed ? fhir::validateTestReport(*parsed) : Result<fhir::TestReportSummary>(parsed.takeError());
+    auto summary = parsed ? fhir::validateTestReport(*parsed)
+                          : Result<fhir::TestReportSummary>(parsed.takeError());
     if (summary) {
       view.summary = std::move(*summary);
     } else {
@@ -666,17 +692,14 @@ Result<ServiceFile> Registry::file(const Actor& actor, const std::string& client
             test.requirements.end()) {
           continue;
         }
-        item.tests.push_back({view.record.evidenceId, test.name, test.outcome, view.summary.issued});
+        item.tests.push_back(
+            {view.record.evidenceId, test.name, test.outcome, view.summary.issued});
         if (test.outcome == "pass") item.evidencedByPassedTest = true;
       }
     }
     file.checklist.push_back(std::move(item));
   }
-  if (const auto status = parseStatus(file.entry.service.status)) {
-    for (Action a : allowedActions(*status)) {
-      if (roleMay(actor.role, a)) file.actions.push_back(a);
-    }
-  }
+  file.actions = actionsFor(actor, file.entry);
   return file;
 }
 
@@ -685,7 +708,8 @@ Result<std::vector<RegistryEntry>> Registry::catalogue() {
   if (!all) return all.takeError();
   std::vector<RegistryEntry> referenced;
   for (RegistryEntry& e : *all) {
-    if (e.service.status == statusName(ServiceStatus::kReferenced)) referenced.push_back(std::move(e));
+    if (e.service.status == statusName(ServiceStatus::kReferenced))
+      referenced.push_back(std::move(e));
   }
   std::stable_sort(referenced.begin(), referenced.end(),
                    [](const RegistryEntry& a, const RegistryEntry& b) {
@@ -717,8 +741,10 @@ Result<store::EditorOrganisation> Registry::createOrganisation(const Actor& acto
     if (siret.empty()) {
       problem("The SIRET must be 14 digits (spaces allowed).", "siret");
     } else if (!siretValid(siret)) {
-      problem("The SIRET " + siret + " fails its check digit (Luhn): check it against the "
-              "INSEE directory.", "siret");
+      problem("The SIRET " + siret +
+                  " fails its check digit (Luhn): check it against the "
+                  "INSEE directory.",
+              "siret");
     }
     if (!oidUrnValid(input.editorOid)) {
       problem("The OID must be urn:oid: then digits and dots (urn:oid:1.2.250.1.999).",
@@ -750,7 +776,8 @@ Result<std::vector<store::EditorOrganisation>> Registry::organisations(const Act
   return store_.organisations();
 }
 
-Result<store::AccountRecord> Registry::createAccount(const Actor& actor, const AccountInput& input) {
+Result<store::AccountRecord> Registry::createAccount(const Actor& actor,
+                                                     const AccountInput& input) {
   const std::string login = store::normalizeLogin(input.login);
   auto run = [&]() -> Result<store::AccountRecord> {
     if (actor.role != Role::kAdmin) return roleForbidden(actor.role, "create accounts");
@@ -764,12 +791,15 @@ Result<store::AccountRecord> Registry::createAccount(const Actor& actor, const A
       problems.problems.push_back(std::move(p));
     };
     if (!emailLike(login)) {
-      problem("account-invalid", "The login must be an e-mail address: the one-time login codes "
-              "are sent there.", "login");
+      problem("account-invalid",
+              "The login must be an e-mail address: the one-time login codes "
+              "are sent there.",
+              "login");
     }
     const std::optional<Role> role = parseRole(input.role);
     if (!role) {
-      problem("account-invalid", "The role must be editor, evaluator, commission or admin.", "role");
+      problem("account-invalid", "The role must be editor, evaluator, commission or admin.",
+              "role");
     } else if (*role == Role::kEditor) {
       if (input.organisationId.empty()) {
         problem("account-invalid", "An editor account belongs to an editor organisation.",
@@ -828,6 +858,16 @@ Result<std::vector<store::AccountRecord>> Registry::accounts(const Actor& actor)
     if (a.role != "patient") out.push_back(std::move(a));
   }
   return out;
+}
+
+std::string Registry::organisationOf(const store::AccountRecord& account) {
+  if (account.role != roleName(Role::kEditor)) return {};
+  auto organisation = store_.organisationOf(account.accountId);
+  if (!organisation) {
+    logger_.warn("organisation of an account not read", {{"detail", organisation.error().detail}});
+    return {};
+  }
+  return organisation->value_or("");
 }
 
 Result<RegistryEntry> Registry::registerDirectly(const RegistryEntry& entry,

@@ -8,7 +8,9 @@
 //      services; another editor's service is "not found" like an unknown id (existence is not
 //      leaked, as for another patient's resources in /fhir)      else 404 "not-found"
 //   3. the service's status allows the action (workflow.h allows)
-//                                 else 409 "action-not-allowed", naming the allowed actions
+//                                 else 409 "action-not-allowed", naming the allowed actions in
+//                                 its message and in one "allowed-action" information problem
+//                                 each (the action's name as message)
 //   4. the caller's expected version, when it gives one (If-Match), is the current one
 //                                                                 else 412 "version-conflict"
 //   5. the action's own rules (a complete draft to submit, every required criterion marked to
@@ -59,8 +61,8 @@ inline constexpr size_t kMaxReservations = 20;
 
 // Who acts, and from where.
 struct Actor {
-  std::string accountId;       // empty for the CLI
-  std::string login;           // "cli" for the CLI
+  std::string accountId;  // empty for the CLI
+  std::string login;      // "cli" for the CLI
   Role role = Role::kEditor;
   std::string organisationId;  // an editor's organisation; empty for the other roles
   std::string remoteAddress;
@@ -91,9 +93,9 @@ struct OrganisationInput {
 };
 
 struct AccountInput {
-  std::string login;     // an e-mail address: the one-time codes go there
-  std::string password;  // at least kMinRegistryPasswordLength characters
-  std::string role;      // editor | evaluator | commission | admin
+  std::string login;           // an e-mail address: the one-time codes go there
+  std::string password;        // at least kMinRegistryPasswordLength characters
+  std::string role;            // editor | evaluator | commission | admin
   std::string organisationId;  // required for an editor, refused for the others
 };
 
@@ -129,6 +131,10 @@ struct ServiceFile {
 
 // The draft an entry amounts to (for its edit form and the submission check).
 ServiceDraft draftOf(const store::RegistryEntry& entry);
+
+// What `actor` may do now to the entry: the actions its status allows that the actor's role may
+// take (ownership aside: the entry was read through the Registry, which checked it).
+std::vector<Action> actionsFor(const Actor& actor, const store::RegistryEntry& entry);
 
 class Registry {
  public:
@@ -195,6 +201,9 @@ class Registry {
   Result<store::AccountRecord> createAccount(const Actor& actor, const AccountInput& input);
   // Every registry account (patients excluded), by login.
   Result<std::vector<store::AccountRecord>> accounts(const Actor& actor);
+  // An editor account's organisation id; "" for the other roles, for none, or when the store
+  // cannot say (logged).
+  std::string organisationOf(const store::AccountRecord& account);
 
   // --- the CLI's `service add` and the demo seed (operators' escape hatch): the entry as given,
   // with the status the operator chose, recorded in the history as "register" by the CLI.
@@ -217,8 +226,8 @@ class Registry {
   // Records the outcome in the audit trail and returns `result` unchanged.
   template <typename T>
   Result<T> audited(const Actor& actor, std::string_view action, const std::string& clientId,
-                    const std::string& serviceName, const std::string& serviceOid,
-                    Result<T> result, int successStatus = 200);
+                    const std::string& serviceName, const std::string& serviceOid, Result<T> result,
+                    int successStatus = 200);
   void record(const Actor& actor, std::string_view action, const std::string& clientId,
               const std::string& serviceName, const std::string& serviceOid, bool success,
               int httpStatus, const std::string& code, const std::string& text);

@@ -57,8 +57,9 @@ bool hasControl(std::string_view text) {
 
 // Counts UTF-8 characters (not bytes) for length limits people understand.
 size_t characters(std::string_view text) {
-  return static_cast<size_t>(std::count_if(
-      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
 }
 
 // Whether items[i] already appears before index i.
@@ -97,7 +98,9 @@ bool httpsUrl(std::string_view url) {
 
 }  // namespace
 
-std::span<const ServiceCategory> serviceCategories() { return kCategories; }
+std::span<const ServiceCategory> serviceCategories() {
+  return kCategories;
+}
 
 const ServiceCategory* findCategory(std::string_view id) {
   for (const ServiceCategory& c : kCategories) {
@@ -122,8 +125,9 @@ std::string redirectUriProblem(std::string_view uri) {
     return "is not an absolute URI (scheme:...)";
   }
   std::string scheme(uri.substr(0, colon));
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
   const std::string_view rest = uri.substr(colon + 1);
   if (scheme == "https") {
     return hostOf(rest).empty() ? "has no host" : "";
@@ -211,7 +215,8 @@ Status checkServiceDraft(const ServiceDraft& draft) {
     const std::string at = "requested_accesses[" + std::to_string(i) + "]";
     if (oauth::findApiAccess(id) == nullptr) {
       std::string list;
-      for (const auto& a : oauth::mesApiAccesses()) list += (list.empty() ? "" : ", ") + std::string(a.id);
+      for (const auto& a : oauth::mesApiAccesses())
+        list += (list.empty() ? "" : ", ") + std::string(a.id);
       problems.add(at, "Unknown access \"" + id + "\"; the MES accesses are " + list + ".");
     } else if (seenBefore(draft.requestedAccesses, i)) {
       problems.add(at, "The access \"" + id + "\" is listed twice.");
@@ -230,8 +235,9 @@ Status checkSubmittable(const ServiceDraft& draft) {
     missing.add("requested_accesses", "Ask for at least one MES access to submit.");
   }
   if (draft.clientType == "confidential-asymmetric" && draft.jwks.empty()) {
-    missing.add("jwks", "A confidential client must register its JWK Set (public keys): this "
-                        "gateway does not fetch jwks_uri.");
+    missing.add("jwks",
+                "A confidential client must register its JWK Set (public keys): this "
+                "gateway does not fetch jwks_uri.");
   }
   return missing.status();
 }

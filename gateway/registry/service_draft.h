@@ -21,15 +21,15 @@ std::span<const ServiceCategory> serviceCategories();
 const ServiceCategory* findCategory(std::string_view id);
 
 struct ServiceDraft {
-  std::string name;         // shown to patients: 2 to 80 characters
-  std::string description;  // 20 to 2000 characters
-  std::string category;     // a serviceCategories() id
-  std::string website;      // https URL
-  std::string contact;      // e-mail address of the person answering for the service
-  std::string clientType;   // public | confidential-asymmetric
+  std::string name;                       // shown to patients: 2 to 80 characters
+  std::string description;                // 20 to 2000 characters
+  std::string category;                   // a serviceCategories() id
+  std::string website;                    // https URL
+  std::string contact;                    // e-mail address of the person answering for the service
+  std::string clientType;                 // public | confidential-asymmetric
   std::vector<std::string> redirectUris;  // 1 to 10, see checkRedirectUri
-  std::string jwks;         // JSON text of a JWK Set of public keys (confidential clients)
-  std::string jwksUri;      // https URL where the editor publishes it (recorded, not fetched)
+  std::string jwks;     // JSON text of a JWK Set of public keys (confidential clients)
+  std::string jwksUri;  // https URL where the editor publishes it (recorded, not fetched)
   std::vector<std::string> requestedAccesses;  // MES access family ids (oauth/api_access.h)
 };
 

@@ -9,13 +9,13 @@ namespace {
 using S = ServiceStatus;
 using A = Action;
 
-constexpr std::array kStatuses = {S::kDraft,      S::kSubmitted, S::kUnderEvaluation,
+constexpr std::array kStatuses = {S::kDraft,      S::kSubmitted,  S::kUnderEvaluation,
                                   S::kCommission, S::kReferenced, S::kRejected,
                                   S::kSuspended,  S::kWithdrawn};
-constexpr std::array kActions = {A::kEdit,    A::kSubmit,      A::kRetract,
-                                 A::kStartEvaluation, A::kMark, A::kAddEvidence,
-                                 A::kMoveToCommission, A::kDecide, A::kSuspend,
-                                 A::kReinstate, A::kWithdraw, A::kReopen};
+constexpr std::array kActions = {
+    A::kEdit,    A::kSubmit,      A::kRetract,          A::kStartEvaluation,
+    A::kMark,    A::kAddEvidence, A::kMoveToCommission, A::kDecide,
+    A::kSuspend, A::kReinstate,   A::kWithdraw,         A::kReopen};
 constexpr std::array kRoles = {Role::kEditor, Role::kEvaluator, Role::kCommission, Role::kAdmin};
 
 // The state table: what each status allows and where it leads (`to` = `from` for actions
@@ -75,20 +75,34 @@ const Step* stepOf(S status, A action) {
 
 }  // namespace
 
-std::span<const ServiceStatus> allStatuses() { return kStatuses; }
-std::span<const Action> allActions() { return kActions; }
-std::span<const Role> allRoles() { return kRoles; }
+std::span<const ServiceStatus> allStatuses() {
+  return kStatuses;
+}
+std::span<const Action> allActions() {
+  return kActions;
+}
+std::span<const Role> allRoles() {
+  return kRoles;
+}
 
 std::string_view statusName(ServiceStatus status) {
   switch (status) {
-    case S::kDraft: return "draft";
-    case S::kSubmitted: return "submitted";
-    case S::kUnderEvaluation: return "under_evaluation";
-    case S::kCommission: return "commission";
-    case S::kReferenced: return "referenced";
-    case S::kRejected: return "rejected";
-    case S::kSuspended: return "suspended";
-    case S::kWithdrawn: return "withdrawn";
+    case S::kDraft:
+      return "draft";
+    case S::kSubmitted:
+      return "submitted";
+    case S::kUnderEvaluation:
+      return "under_evaluation";
+    case S::kCommission:
+      return "commission";
+    case S::kReferenced:
+      return "referenced";
+    case S::kRejected:
+      return "rejected";
+    case S::kSuspended:
+      return "suspended";
+    case S::kWithdrawn:
+      return "withdrawn";
   }
   return "draft";
 }
@@ -102,32 +116,52 @@ std::optional<ServiceStatus> parseStatus(std::string_view name) {
 
 std::string_view statusLabelFr(ServiceStatus status) {
   switch (status) {
-    case S::kDraft: return "Brouillon";
-    case S::kSubmitted: return "Soumis";
-    case S::kUnderEvaluation: return "En cours d’évaluation";
-    case S::kCommission: return "En commission";
-    case S::kReferenced: return "Référencé";
-    case S::kRejected: return "Refusé";
-    case S::kSuspended: return "Suspendu";
-    case S::kWithdrawn: return "Retiré du catalogue";
+    case S::kDraft:
+      return "Brouillon";
+    case S::kSubmitted:
+      return "Soumis";
+    case S::kUnderEvaluation:
+      return "En cours d’évaluation";
+    case S::kCommission:
+      return "En commission";
+    case S::kReferenced:
+      return "Référencé";
+    case S::kRejected:
+      return "Refusé";
+    case S::kSuspended:
+      return "Suspendu";
+    case S::kWithdrawn:
+      return "Retiré du catalogue";
   }
   return "";
 }
 
 std::string_view actionName(Action action) {
   switch (action) {
-    case A::kEdit: return "edit";
-    case A::kSubmit: return "submit";
-    case A::kRetract: return "retract";
-    case A::kStartEvaluation: return "start_evaluation";
-    case A::kMark: return "mark";
-    case A::kAddEvidence: return "add_evidence";
-    case A::kMoveToCommission: return "move_to_commission";
-    case A::kDecide: return "decide";
-    case A::kSuspend: return "suspend";
-    case A::kReinstate: return "reinstate";
-    case A::kWithdraw: return "withdraw";
-    case A::kReopen: return "reopen";
+    case A::kEdit:
+      return "edit";
+    case A::kSubmit:
+      return "submit";
+    case A::kRetract:
+      return "retract";
+    case A::kStartEvaluation:
+      return "start_evaluation";
+    case A::kMark:
+      return "mark";
+    case A::kAddEvidence:
+      return "add_evidence";
+    case A::kMoveToCommission:
+      return "move_to_commission";
+    case A::kDecide:
+      return "decide";
+    case A::kSuspend:
+      return "suspend";
+    case A::kReinstate:
+      return "reinstate";
+    case A::kWithdraw:
+      return "withdraw";
+    case A::kReopen:
+      return "reopen";
   }
   return "edit";
 }
@@ -141,18 +175,30 @@ std::optional<Action> parseAction(std::string_view name) {
 
 std::string_view actionLabelFr(Action action) {
   switch (action) {
-    case A::kEdit: return "Modifier le dossier";
-    case A::kSubmit: return "Soumettre au référencement";
-    case A::kRetract: return "Reprendre la soumission";
-    case A::kStartEvaluation: return "Commencer l’évaluation";
-    case A::kMark: return "Évaluer un critère";
-    case A::kAddEvidence: return "Joindre un rapport de conformité";
-    case A::kMoveToCommission: return "Transmettre à la commission";
-    case A::kDecide: return "Rendre l’avis de la commission";
-    case A::kSuspend: return "Suspendre le service";
-    case A::kReinstate: return "Rétablir le service";
-    case A::kWithdraw: return "Retirer du catalogue";
-    case A::kReopen: return "Rouvrir le dossier pour une nouvelle soumission";
+    case A::kEdit:
+      return "Modifier le dossier";
+    case A::kSubmit:
+      return "Soumettre au référencement";
+    case A::kRetract:
+      return "Reprendre la soumission";
+    case A::kStartEvaluation:
+      return "Commencer l’évaluation";
+    case A::kMark:
+      return "Évaluer un critère";
+    case A::kAddEvidence:
+      return "Joindre un rapport de conformité";
+    case A::kMoveToCommission:
+      return "Transmettre à la commission";
+    case A::kDecide:
+      return "Rendre l’avis de la commission";
+    case A::kSuspend:
+      return "Suspendre le service";
+    case A::kReinstate:
+      return "Rétablir le service";
+    case A::kWithdraw:
+      return "Retirer du catalogue";
+    case A::kReopen:
+      return "Rouvrir le dossier pour une nouvelle soumission";
   }
   return "";
 }
@@ -165,7 +211,9 @@ std::vector<Action> allowedActions(ServiceStatus status) {
   return out;
 }
 
-bool allows(ServiceStatus status, Action action) { return stepOf(status, action) != nullptr; }
+bool allows(ServiceStatus status, Action action) {
+  return stepOf(status, action) != nullptr;
+}
 
 std::optional<ServiceStatus> transitionTarget(ServiceStatus status, Action action) {
   const Step* step = stepOf(status, action);
@@ -175,16 +223,19 @@ std::optional<ServiceStatus> transitionTarget(ServiceStatus status, Action actio
 
 std::string_view decisionName(Decision decision) {
   switch (decision) {
-    case Decision::kFavourable: return "favourable";
-    case Decision::kFavourableWithReservations: return "favourable_with_reservations";
-    case Decision::kUnfavourable: return "unfavourable";
+    case Decision::kFavourable:
+      return "favourable";
+    case Decision::kFavourableWithReservations:
+      return "favourable_with_reservations";
+    case Decision::kUnfavourable:
+      return "unfavourable";
   }
   return "unfavourable";
 }
 
 std::optional<Decision> parseDecision(std::string_view name) {
-  for (Decision d : {Decision::kFavourable, Decision::kFavourableWithReservations,
-                     Decision::kUnfavourable}) {
+  for (Decision d :
+       {Decision::kFavourable, Decision::kFavourableWithReservations, Decision::kUnfavourable}) {
     if (decisionName(d) == name) return d;
   }
   return std::nullopt;
@@ -192,9 +243,12 @@ std::optional<Decision> parseDecision(std::string_view name) {
 
 std::string_view decisionLabelFr(Decision decision) {
   switch (decision) {
-    case Decision::kFavourable: return "Avis favorable";
-    case Decision::kFavourableWithReservations: return "Avis favorable avec réserves";
-    case Decision::kUnfavourable: return "Avis défavorable";
+    case Decision::kFavourable:
+      return "Avis favorable";
+    case Decision::kFavourableWithReservations:
+      return "Avis favorable avec réserves";
+    case Decision::kUnfavourable:
+      return "Avis défavorable";
   }
   return "";
 }
@@ -205,10 +259,14 @@ ServiceStatus decisionTarget(Decision decision) {
 
 std::string_view roleName(Role role) {
   switch (role) {
-    case Role::kEditor: return "editor";
-    case Role::kEvaluator: return "evaluator";
-    case Role::kCommission: return "commission";
-    case Role::kAdmin: return "admin";
+    case Role::kEditor:
+      return "editor";
+    case Role::kEvaluator:
+      return "evaluator";
+    case Role::kCommission:
+      return "commission";
+    case Role::kAdmin:
+      return "admin";
   }
   return "editor";
 }
@@ -222,10 +280,14 @@ std::optional<Role> parseRole(std::string_view name) {
 
 std::string_view roleLabelFr(Role role) {
   switch (role) {
-    case Role::kEditor: return "Éditeur";
-    case Role::kEvaluator: return "Évaluateur";
-    case Role::kCommission: return "Membre de la commission";
-    case Role::kAdmin: return "Administrateur";
+    case Role::kEditor:
+      return "Éditeur";
+    case Role::kEvaluator:
+      return "Évaluateur";
+    case Role::kCommission:
+      return "Membre de la commission";
+    case Role::kAdmin:
+      return "Administrateur";
   }
   return "";
 }

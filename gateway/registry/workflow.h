@@ -88,7 +88,8 @@ std::optional<ServiceStatus> transitionTarget(ServiceStatus status, Action actio
 
 // Commission decisions (SPEC §5).
 enum class Decision { kFavourable, kFavourableWithReservations, kUnfavourable };
-std::string_view decisionName(Decision decision);  // favourable | favourable_with_reservations | unfavourable
+std::string_view decisionName(
+    Decision decision);  // favourable | favourable_with_reservations | unfavourable
 std::optional<Decision> parseDecision(std::string_view name);
 std::string_view decisionLabelFr(Decision decision);
 ServiceStatus decisionTarget(Decision decision);  // referenced, or rejected when unfavourable

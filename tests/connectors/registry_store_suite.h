@@ -50,7 +50,8 @@ namespace registry_suite {
 constexpr int64_t kT0 = 1'700'000'000'000;
 
 inline std::string describe(const Error& e) {
-  std::string text = "kind " + std::to_string(static_cast<int>(e.kind)) + " code '" + e.code() + "'";
+  std::string text =
+      "kind " + std::to_string(static_cast<int>(e.kind)) + " code '" + e.code() + "'";
   if (!e.problems.empty()) text += " message '" + e.problems.front().message + "'";
   if (!e.detail.empty()) text += " detail '" + e.detail + "'";
   return text;
@@ -149,12 +150,12 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(organisations_are_created_read_listed_and_unique, 
                               RegistryStores) {
   Stores s;
   auto& r = s.registry();
-  auto created = r.createOrganisation(organisation("org-tensio", "73282932000074",
-                                                   "urn:oid:1.2.250.1.999.42"), kT0);
+  auto created = r.createOrganisation(
+      organisation("org-tensio", "73282932000074", "urn:oid:1.2.250.1.999.42"), kT0);
   requireOk(created);
   BOOST_TEST(created->createdMs == kT0);
-  requireOk(r.createOrganisation(organisation("org-alpha1", "35600000000048", "urn:oid:1.2.3"),
-                                 kT0 + 1));
+  requireOk(
+      r.createOrganisation(organisation("org-alpha1", "35600000000048", "urn:oid:1.2.3"), kT0 + 1));
   auto read = r.organisation("org-tensio");
   requireOk(read);
   BOOST_TEST((*read == *created));
@@ -167,8 +168,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(organisations_are_created_read_listed_and_unique, 
              ErrorKind::kConflict, "already-exists");
   checkError(r.createOrganisation(organisation("org-other1", "73282932000074", "urn:oid:9.9"), kT0),
              ErrorKind::kConflict, "already-exists");
-  checkError(r.createOrganisation(organisation("org-other1", "11111111111111",
-                                               "urn:oid:1.2.250.1.999.42"), kT0),
+  checkError(r.createOrganisation(
+                 organisation("org-other1", "11111111111111", "urn:oid:1.2.250.1.999.42"), kT0),
              ErrorKind::kConflict, "already-exists");
   checkError(r.organisation("org-ghost1"), ErrorKind::kNotFound, "not-found");
   checkError(r.createOrganisation(organisation("short", "73282932000074", "urn:oid:1.2"), kT0),
@@ -277,7 +278,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(updates_are_versioned_and_append_to_the_history, S
   BOOST_TEST(updated->service.createdMs == kT0);
   auto read = r.entry("tensio");
   BOOST_TEST(read->service.status == "submitted");
-  BOOST_TEST(read->service.redirectUris == std::vector<std::string>{"https://tensio.example/other"});
+  BOOST_TEST(read->service.redirectUris ==
+             std::vector<std::string>{"https://tensio.example/other"});
   BOOST_TEST(read->details.reservations == std::vector<std::string>{"une"});
   BOOST_TEST(read->details.grantedAccesses == std::vector<std::string>{"mesures.read"});
   // A stale version changes nothing, history included.
@@ -302,8 +304,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(marks_are_per_round_replaced_and_only_at_the_versi
   auto& r = s.registry();
   requireOk(r.createEntry(draft("tensio", ""), event("create", "", "draft", kT0)));
   requireOk(r.putMark(mark("tensio", 1, "SEC-02", "met"), 1, event("mark", "draft", "draft", kT0)));
-  requireOk(r.putMark(mark("tensio", 1, "INT-01", "not_met"), 1,
-                      event("mark", "draft", "draft", kT0)));
+  requireOk(
+      r.putMark(mark("tensio", 1, "INT-01", "not_met"), 1, event("mark", "draft", "draft", kT0)));
   CriterionMark replaced = mark("tensio", 1, "SEC-02", "not_applicable");
   replaced.note = "revu";
   requireOk(r.putMark(replaced, 1, event("mark", "draft", "draft", kT0)));
@@ -320,9 +322,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(marks_are_per_round_replaced_and_only_at_the_versi
              ErrorKind::kPreconditionFailed, "version-conflict");
   checkError(r.putMark(mark("ghost", 1, "SEC-03", "met"), 1, event("mark", "draft", "draft", kT0)),
              ErrorKind::kNotFound, "not-found");
-  checkError(r.putMark(mark("tensio", 1, "SEC-03", "perhaps"), 1,
-                       event("mark", "draft", "draft", kT0)),
-             ErrorKind::kInvalid, "invalid-registry-record");
+  checkError(
+      r.putMark(mark("tensio", 1, "SEC-03", "perhaps"), 1, event("mark", "draft", "draft", kT0)),
+      ErrorKind::kInvalid, "invalid-registry-record");
   checkError(r.putMark(mark("tensio", 0, "SEC-03", "met"), 1, event("mark", "draft", "draft", kT0)),
              ErrorKind::kInvalid, "invalid-registry-record");
   BOOST_TEST(r.marks("tensio", 1)->size() == 2U);

@@ -70,9 +70,8 @@ namespace rs = sqlite_registry_store_suite::registry_suite;
 BOOST_AUTO_TEST_CASE(history_and_evidence_are_append_only_in_the_data) {
   SqliteRegistryFixture f;
   auto& r = f.registry();
-  BOOST_REQUIRE(r.createEntry(rs::draft("tensio", ""),
-                              rs::event("create", "", "draft", kStartMs))
-                    .isOk());
+  BOOST_REQUIRE(
+      r.createEntry(rs::draft("tensio", ""), rs::event("create", "", "draft", kStartMs)).isOk());
   BOOST_REQUIRE(r.addEvidence(rs::evidence("tensio", "evidence-1", "{}"), 1,
                               rs::event("add_evidence", "draft", "draft", kStartMs))
                     .isOk());
@@ -93,9 +92,10 @@ BOOST_AUTO_TEST_CASE(a_change_writes_the_service_its_details_and_its_event_toget
   BOOST_REQUIRE(r.createEntry(entry, rs::event("create", "", "draft", kStartMs)).isOk());
   auto db = inspect(f.path());
   BOOST_TEST(queryInt(*db, "SELECT COUNT(*) FROM services WHERE client_id = 'tensio'") == 1);
-  BOOST_TEST(queryInt(*db, "SELECT COUNT(*) FROM registry_services WHERE client_id = 'tensio' "
-                           "AND requested_accesses = 'mesures.read mesures.write' "
-                           "AND organisation_id IS NULL") == 1);
+  BOOST_TEST(queryInt(*db,
+                      "SELECT COUNT(*) FROM registry_services WHERE client_id = 'tensio' "
+                      "AND requested_accesses = 'mesures.read mesures.write' "
+                      "AND organisation_id IS NULL") == 1);
   BOOST_TEST(queryInt(*db, "SELECT COUNT(*) FROM registry_reservations") == 2);
   BOOST_TEST(queryInt(*db, "SELECT COUNT(*) FROM registry_history") == 1);
   // The data refuses what the code refuses.

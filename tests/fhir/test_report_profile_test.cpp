@@ -20,7 +20,8 @@ namespace bdata = boost::unit_test::data;
 
 namespace {
 
-#define REQ(id) R"({"url":"urn:mes-gateway:StructureDefinition:verifies-requirement","valueCode":")" id R"("})"
+#define REQ(id) \
+  R"({"url":"urn:mes-gateway:StructureDefinition:verifies-requirement","valueCode":")" id R"("})"
 #define PASS_ASSERT R"({"assert":{"result":"pass","message":"ok"}})"
 #define FAIL_ASSERT R"({"assert":{"result":"fail","message":"401 expected, got 200"}})"
 
@@ -58,7 +59,9 @@ struct Case {
   int status;          // 0 = valid; else 400 or 422
   const char* expect;  // "code@expression" separated by spaces, in order; "" when valid
 };
-std::ostream& operator<<(std::ostream& os, const Case& c) { return os << c.what; }
+std::ostream& operator<<(std::ostream& os, const Case& c) {
+  return os << c.what;
+}
 
 // clang-format off
 const Case kCases[] = {

@@ -68,7 +68,9 @@ struct Case {
   const char* json;
   const char* message;  // the first problem's message, after "test.json: "
 };
-std::ostream& operator<<(std::ostream& os, const Case& c) { return os << c.what; }
+std::ostream& operator<<(std::ostream& os, const Case& c) {
+  return os << c.what;
+}
 
 const Case kCases[] = {
     {"unknown top-level key", "owner", R"("ANS")", "(file).owner is not a member of this format."},
@@ -76,26 +78,33 @@ const Case kCases[] = {
     {"themes not an array", "themes", "{}", "(file).themes must be an array."},
     {"a SPEC theme missing", "themes.3", nullptr,
      "themes must declare the theme \"ethics\" (SPEC \u00a75)."},
-    {"theme label empty", "themes.0.label_fr", R"("")", "themes[0].label_fr must be a non-empty string."},
+    {"theme label empty", "themes.0.label_fr", R"("")",
+     "themes[0].label_fr must be a non-empty string."},
     {"theme declared twice", "themes.1.id", R"("interoperability")",
      "themes[1].id \"interoperability\" is declared twice."},
     {"criterion id malformed", "criteria.0.id", R"("int-1")",
      "criteria[0].id must be 2 to 4 capital letters, '-' and two digits (SEC-01); got \"int-1\"."},
-    {"criterion id twice", "criteria.1.id", R"("INT-01")", "criteria[1].id \"INT-01\" is used twice."},
+    {"criterion id twice", "criteria.1.id", R"("INT-01")",
+     "criteria[1].id \"INT-01\" is used twice."},
     {"unknown theme", "criteria.0.theme", R"("marketing")",
      "criteria[0].theme \"marketing\" is not a declared theme."},
-    {"required a string", "criteria.0.required", R"("yes")", "criteria[0].required must be true or false."},
+    {"required a string", "criteria.0.required", R"("yes")",
+     "criteria[0].required must be true or false."},
     {"required missing", "criteria.0.required", nullptr, "criteria[0].required is required."},
-    {"statement missing", "criteria.0.statement_en", nullptr, "criteria[0].statement_en is required."},
-    {"statement a number", "criteria.0.statement_fr", "3", "criteria[0].statement_fr must be a non-empty string."},
-    {"unknown criterion key", "criteria.0.weight", "2", "criteria[0].weight is not a member of this format."},
+    {"statement missing", "criteria.0.statement_en", nullptr,
+     "criteria[0].statement_en is required."},
+    {"statement a number", "criteria.0.statement_fr", "3",
+     "criteria[0].statement_fr must be a non-empty string."},
+    {"unknown criterion key", "criteria.0.weight", "2",
+     "criteria[0].weight is not a member of this format."},
     {"no evidence", "criteria.0.evidence", "[]", "criteria[0].evidence must not be empty."},
     {"evidence kind unknown", "criteria.0.evidence.0", R"({"kind":"interview"})",
-     "criteria[0].evidence[0].kind must be conformance-test, document or questionnaire; got \"interview\"."},
+     "criteria[0].evidence[0].kind must be conformance-test, document or questionnaire; got "
+     "\"interview\"."},
     {"test evidence without test", "criteria.0.evidence.0", R"({"kind":"conformance-test"})",
      "criteria[0].evidence[0].test is required."},
-    {"document evidence without English", "criteria.0.evidence.0", R"({"kind":"document","fr":"x"})",
-     "criteria[0].evidence[0].en is required."},
+    {"document evidence without English", "criteria.0.evidence.0",
+     R"({"kind":"document","fr":"x"})", "criteria[0].evidence[0].en is required."},
 };
 
 }  // namespace
@@ -105,7 +114,8 @@ BOOST_AUTO_TEST_SUITE(registry_criteria)
 BOOST_AUTO_TEST_CASE(the_built_in_catalogue_is_the_repository_file_and_is_valid) {
   BOOST_TEST(std::string(criteriaBuiltInJson()) == slurp(repositoryFile()));
   auto catalogue = criteriaBuiltIn();
-  BOOST_REQUIRE_MESSAGE(catalogue.isOk(), (catalogue.isOk() ? "" : problemsText(catalogue.error())));
+  BOOST_REQUIRE_MESSAGE(catalogue.isOk(),
+                        (catalogue.isOk() ? "" : problemsText(catalogue.error())));
   BOOST_TEST(catalogue->criteria().size() >= kMinCriteria);
   // Every SPEC theme has criteria, some of them required; every criterion speaks both languages.
   std::map<std::string, int> perTheme;
@@ -147,7 +157,8 @@ BOOST_AUTO_TEST_CASE(too_few_criteria_and_not_json) {
              "few.json: criteria must hold at least 30 criteria; it holds 29.");
   auto garbage = CriteriaCatalogue::parse("{\"version\": ", "garbage.json");
   BOOST_REQUIRE(!garbage.isOk());
-  BOOST_TEST(garbage.error().problems.front().message.rfind("garbage.json: (file) is not valid JSON", 0) == 0);
+  BOOST_TEST(garbage.error().problems.front().message.rfind(
+                 "garbage.json: (file) is not valid JSON", 0) == 0);
   BOOST_TEST(problemsText(few.error()).find("few.json: criteria must hold") != std::string::npos);
 }
 

@@ -15,20 +15,19 @@ struct SiretCase {
   const char* text;
   bool valid;
 };
-std::ostream& operator<<(std::ostream& os, const SiretCase& c) { return os << c.text; }
+std::ostream& operator<<(std::ostream& os, const SiretCase& c) {
+  return os << c.text;
+}
 
 const SiretCase kSirets[] = {
-    {"73282932000074", true},    // a real SIRET (Luhn)
-    {"44306184100047", true},
-    {"35600000000048", true},    // La Poste's head office passes Luhn
-    {"35600000049837", true},    // a La Poste establishment: fails Luhn, digit sum 35
-    {"35600000049838", false},   // neither rule
-    {"73282932000075", false},   // one digit off
-    {"12345678901234", false},
-    {"7328293200007", false},    // 13 digits
-    {"732829320000741", false},  // 15 digits
-    {"7328293200007A", false},
-    {"", false},
+    {"73282932000074", true},                              // a real SIRET (Luhn)
+    {"44306184100047", true},   {"35600000000048", true},  // La Poste's head office passes Luhn
+    {"35600000049837", true},   // a La Poste establishment: fails Luhn, digit sum 35
+    {"35600000049838", false},  // neither rule
+    {"73282932000075", false},  // one digit off
+    {"12345678901234", false},  {"7328293200007", false},  // 13 digits
+    {"732829320000741", false},                            // 15 digits
+    {"7328293200007A", false},  {"", false},
 };
 
 }  // namespace
@@ -52,7 +51,7 @@ BOOST_AUTO_TEST_CASE(luhn_and_normalisation) {
 BOOST_AUTO_TEST_CASE(oid_urns) {
   BOOST_TEST(oidUrnValid("urn:oid:1.2.250.1.999.42"));
   BOOST_TEST(oidUrnValid("urn:oid:2.0"));
-  BOOST_TEST(!oidUrnValid("urn:oid:1"));  // one arc
+  BOOST_TEST(!oidUrnValid("urn:oid:1"));     // one arc
   BOOST_TEST(!oidUrnValid("urn:oid:1.02"));  // leading zero
   BOOST_TEST(!oidUrnValid("urn:oid:1..2"));
   BOOST_TEST(!oidUrnValid("urn:oid:1.2."));

@@ -110,11 +110,12 @@ inline gateway::registry::ServiceDraft completeDraft(const std::string& name = "
 
 template <typename R>
 void requireOk(const R& r, const std::string& what = "") {
-  BOOST_REQUIRE_MESSAGE(r.isOk(), what + (r.isOk() ? std::string()
-                                                   : " " + r.error().code() + ": " +
-                                                         (r.error().problems.empty()
-                                                              ? r.error().detail
-                                                              : r.error().problems.front().message)));
+  BOOST_REQUIRE_MESSAGE(
+      r.isOk(),
+      what + (r.isOk() ? std::string()
+                       : " " + r.error().code() + ": " +
+                             (r.error().problems.empty() ? r.error().detail
+                                                         : r.error().problems.front().message)));
 }
 
 class RegistryFixture {
@@ -137,8 +138,8 @@ class RegistryFixture {
     registry = std::make_unique<gateway::registry::Registry>(*store, *accountStore, criteria, trail,
                                                              effects, clock, ids, logger);
     auto tensio = registry->createOrganisation(
-        admin(), {"Tensio SAS", "732 829 320 00074", "urn:oid:1.2.250.1.999.42",
-                  "referent@tensio.example"});
+        admin(),
+        {"Tensio SAS", "732 829 320 00074", "urn:oid:1.2.250.1.999.42", "referent@tensio.example"});
     auto other = registry->createOrganisation(
         admin(), {"Autre Éditeur SARL", "44306184100047", "urn:oid:1.2.250.1.999.77",
                   "contact@autre.example"});

@@ -61,7 +61,9 @@ ServiceStatus statusAllowing(Action action) {
   throw std::logic_error("no status allows the action");
 }
 
-std::string codeOf(const mes::Status& s) { return s.isOk() ? "ok" : s.error().code(); }
+std::string codeOf(const mes::Status& s) {
+  return s.isOk() ? "ok" : s.error().code();
+}
 
 }  // namespace
 
@@ -83,7 +85,8 @@ BOOST_AUTO_TEST_CASE(a_service_walks_from_draft_to_referenced_and_its_history_sa
   f.clock.advance(1000);
   requireOk(f.registry->transition(f.evaluator(), id, Action::kStartEvaluation, ""));
   f.markRequired(id);
-  requireOk(f.registry->transition(f.evaluator(), id, Action::kMoveToCommission, "Dossier complet"));
+  requireOk(
+      f.registry->transition(f.evaluator(), id, Action::kMoveToCommission, "Dossier complet"));
   DecisionInput decision;
   decision.decision = Decision::kFavourableWithReservations;
   decision.grantedAccesses = {"mesures.read", "offline"};
@@ -169,10 +172,11 @@ BOOST_AUTO_TEST_CASE(every_status_times_every_action) {
 
 BOOST_AUTO_TEST_CASE(every_action_times_every_role_and_another_editors_service) {
   RegistryFixture f;
-  const std::vector<std::pair<std::string, Actor>> actors = {
-      {"editor", f.editor()},          {"other editor", f.otherEditor()},
-      {"evaluator", f.evaluator()},    {"commission", f.commission()},
-      {"admin", RegistryFixture::admin()}};
+  const std::vector<std::pair<std::string, Actor>> actors = {{"editor", f.editor()},
+                                                             {"other editor", f.otherEditor()},
+                                                             {"evaluator", f.evaluator()},
+                                                             {"commission", f.commission()},
+                                                             {"admin", RegistryFixture::admin()}};
   for (Action action : allActions()) {
     for (const auto& [who, actor] : actors) {
       BOOST_TEST_CONTEXT(actionName(action) << " by " << who) {
@@ -214,8 +218,10 @@ BOOST_AUTO_TEST_CASE(every_action_times_every_role_and_another_editors_service) 
   AccountInput account{"nouvelle@ans.example", "une phrase de passe longue", "evaluator", ""};
   for (const Actor& a : {f.editor(), f.evaluator(), f.commission()}) {
     BOOST_TEST(f.registry->createAccount(a, account).error().code() == "role-forbidden");
-    BOOST_TEST(f.registry->createOrganisation(a, {"X SAS", "44306184100047", "urn:oid:1.2", "a@b.fr"})
-                   .error().code() == "role-forbidden");
+    BOOST_TEST(
+        f.registry->createOrganisation(a, {"X SAS", "44306184100047", "urn:oid:1.2", "a@b.fr"})
+            .error()
+            .code() == "role-forbidden");
     BOOST_TEST(f.registry->accounts(a).error().code() == "role-forbidden");
   }
   BOOST_TEST(f.registry->organisations(f.editor()).error().code() == "role-forbidden");
@@ -256,7 +262,8 @@ BOOST_AUTO_TEST_CASE(marks_need_a_known_criterion_a_verdict_and_a_note_when_not_
              "note-required");
   BOOST_TEST(f.registry->mark(f.evaluator(), id, {"ETH-03", "not_applicable", ""}).error().code() ==
              "note-required");
-  auto marked = f.registry->mark(f.evaluator(), id, {"ETH-03", "not_applicable", "Pas de finalité médicale."});
+  auto marked = f.registry->mark(f.evaluator(), id,
+                                 {"ETH-03", "not_applicable", "Pas de finalité médicale."});
   requireOk(marked);
   BOOST_TEST(marked->round == 1);
   auto file = f.registry->file(f.evaluator(), id);
@@ -278,7 +285,8 @@ BOOST_AUTO_TEST_CASE(decisions_are_checked_and_bound_what_tokens_may_do) {
     return f.registry->decide(f.commission(), id, input);
   };
   BOOST_TEST(decide(Decision::kFavourable, {}, {}).error().code() == "decision-invalid");
-  BOOST_TEST(decide(Decision::kFavourable, {"agenda.write"}, {}).error().code() == "decision-invalid");
+  BOOST_TEST(decide(Decision::kFavourable, {"agenda.write"}, {}).error().code() ==
+             "decision-invalid");
   BOOST_TEST(decide(Decision::kFavourable, {"mesures.read", "mesures.read"}, {}).error().code() ==
              "decision-invalid");
   BOOST_TEST(decide(Decision::kFavourable, {"mesures.read"}, {"une"}).error().code() ==
@@ -312,8 +320,9 @@ BOOST_AUTO_TEST_CASE(a_rejected_service_is_reopened_and_evaluated_again_with_a_f
   BOOST_TEST(f.registry->read(f.evaluator(), id)->details.evaluationRound == 2);
   auto file = f.registry->file(f.evaluator(), id);
   for (const auto& item : file->checklist) BOOST_TEST(!item.mark.has_value(), item.criterion.id);
-  BOOST_TEST(f.registry->transition(f.evaluator(), id, Action::kMoveToCommission, "")
-                 .error().code() == "criteria-unmarked");
+  BOOST_TEST(
+      f.registry->transition(f.evaluator(), id, Action::kMoveToCommission, "").error().code() ==
+      "criteria-unmarked");
   // The first decision stays in the history.
   size_t decisions = 0;
   for (const auto& e : file->history) decisions += e.action == "decide" ? 1 : 0;
@@ -344,8 +353,9 @@ BOOST_AUTO_TEST_CASE(submission_needs_a_complete_draft_and_edits_happen_in_draft
              "version-conflict");
   auto history = f.registry->file(f.editor(), id)->history;
   auto detail = mes::fhir::parseJson(history.back().detail);
-  BOOST_TEST(mes::fhir::toJson(*detail->find("changed")) ==
-             R"(["name","description","category","website","contact","redirect_uris","requested_accesses"])");
+  BOOST_TEST(
+      mes::fhir::toJson(*detail->find("changed")) ==
+      R"(["name","description","category","website","contact","redirect_uris","requested_accesses"])");
   requireOk(f.registry->transition(f.editor(), id, Action::kSubmit, ""));
   BOOST_TEST(f.registry->edit(f.editor(), id, completeDraft()).error().code() ==
              "action-not-allowed");
@@ -356,13 +366,16 @@ BOOST_AUTO_TEST_CASE(submission_needs_a_complete_draft_and_edits_happen_in_draft
 BOOST_AUTO_TEST_CASE(evidence_is_checked_stored_and_shown_against_the_criteria) {
   RegistryFixture f;
   const std::string id = f.serviceAt(ServiceStatus::kSubmitted);
-  BOOST_TEST(f.registry->addEvidence(f.editor(), id, "{not json").error().code() == "json-malformed");
+  BOOST_TEST(f.registry->addEvidence(f.editor(), id, "{not json").error().code() ==
+             "json-malformed");
   auto malformed = f.registry->addEvidence(f.editor(), id, R"({"resourceType":"TestReport"})");
   BOOST_REQUIRE(!malformed.isOk());
-  BOOST_TEST(mes::httpStatusOf(malformed.error().kind) == 422);  // status, testScript, result missing
+  BOOST_TEST(mes::httpStatusOf(malformed.error().kind) ==
+             422);  // status, testScript, result missing
   BOOST_TEST(malformed.error().problems.size() == 3U);
-  BOOST_TEST(f.registry->addEvidence(f.editor(), id, testReport("a", "in-progress")).error().code() ==
-             "report-not-completed");
+  BOOST_TEST(
+      f.registry->addEvidence(f.editor(), id, testReport("a", "in-progress")).error().code() ==
+      "report-not-completed");
   auto unknown = f.registry->addEvidence(f.editor(), id, testReport("b", "completed", "NOPE-01"));
   BOOST_REQUIRE(!unknown.isOk());
   BOOST_TEST(unknown.error().code() == "requirement-unknown");
@@ -400,16 +413,20 @@ BOOST_AUTO_TEST_CASE(suspension_reinstatement_and_withdrawal) {
   RegistryFixture f;
   const std::string id = f.serviceAt(ServiceStatus::kReferenced);
   const std::string granted = f.registry->read(f.editor(), id)->service.allowedScopes;
-  BOOST_TEST(f.registry->transition(RegistryFixture::admin(), id, Action::kSuspend, "").error().code() ==
-             "reason-required");
-  requireOk(f.registry->transition(RegistryFixture::admin(), id, Action::kSuspend, "Faille signalée"));
+  BOOST_TEST(
+      f.registry->transition(RegistryFixture::admin(), id, Action::kSuspend, "").error().code() ==
+      "reason-required");
+  requireOk(
+      f.registry->transition(RegistryFixture::admin(), id, Action::kSuspend, "Faille signalée"));
   BOOST_TEST(f.registry->catalogue()->empty());
-  requireOk(f.registry->transition(RegistryFixture::admin(), id, Action::kReinstate, "Faille corrigée"));
+  requireOk(
+      f.registry->transition(RegistryFixture::admin(), id, Action::kReinstate, "Faille corrigée"));
   auto back = f.registry->read(f.editor(), id);
   BOOST_TEST(back->service.status == "referenced");
   BOOST_TEST(back->service.allowedScopes == granted);  // the same grant as before
-  BOOST_TEST(f.effects.calls.empty());  // neither touched the pairings
-  requireOk(f.registry->transition(RegistryFixture::admin(), id, Action::kSuspend, "Retrait annoncé"));
+  BOOST_TEST(f.effects.calls.empty());                 // neither touched the pairings
+  requireOk(
+      f.registry->transition(RegistryFixture::admin(), id, Action::kSuspend, "Retrait annoncé"));
   // Ending the pairings fails: the service stays suspended, and trying again finishes.
   f.effects.failing = true;
   auto failed = f.registry->transition(RegistryFixture::admin(), id, Action::kWithdraw, "Fin");
@@ -429,9 +446,9 @@ BOOST_AUTO_TEST_CASE(suspension_reinstatement_and_withdrawal) {
 BOOST_AUTO_TEST_CASE(every_action_and_refusal_is_an_audit_entry) {
   RegistryFixture f;
   const std::string id = f.serviceAt(ServiceStatus::kSubmitted);
-  (void)f.registry->transition(f.evaluator(), id, Action::kSubmit, "");         // 403
-  (void)f.registry->transition(f.editor(), id, Action::kSuspend, "x");          // 403
-  (void)f.registry->transition(f.editor(), id, Action::kSubmit, "");            // 409
+  (void)f.registry->transition(f.evaluator(), id, Action::kSubmit, "");  // 403
+  (void)f.registry->transition(f.editor(), id, Action::kSuspend, "x");   // 403
+  (void)f.registry->transition(f.editor(), id, Action::kSubmit, "");     // 409
   const auto entries = f.auditOf(id);
   BOOST_REQUIRE_EQUAL(entries.size(), 5U);  // create, submit, then the three refusals
   BOOST_TEST(entries[0].category == "registry");
@@ -459,14 +476,18 @@ BOOST_AUTO_TEST_CASE(organisations_and_accounts) {
   std::vector<std::string> where;
   for (const auto& p : bad.error().problems) where.push_back(p.expression);
   BOOST_TEST(where == (std::vector<std::string>{"legal_name", "siret", "editor_oid", "contact"}));
-  BOOST_TEST(f.registry->createOrganisation(admin, {"Copie SAS", "73282932000074", "urn:oid:1.9",
-                                                     "a@copie.example"})
-                 .error().code() == "already-exists");  // SIRET taken
+  BOOST_TEST(f.registry
+                 ->createOrganisation(
+                     admin, {"Copie SAS", "73282932000074", "urn:oid:1.9", "a@copie.example"})
+                 .error()
+                 .code() == "already-exists");  // SIRET taken
   auto laPoste = f.registry->createOrganisation(
-      admin, {"La Poste Santé", "356 000 000 49837", "urn:oid:1.2.250.1.999.99", "sante@laposte.example"});
+      admin,
+      {"La Poste Santé", "356 000 000 49837", "urn:oid:1.2.250.1.999.99", "sante@laposte.example"});
   requireOk(laPoste);
 
-  AccountInput editor{"Marie.Durand@Tensio.example", "une phrase de passe longue", "editor", f.tensioOrg};
+  AccountInput editor{"Marie.Durand@Tensio.example", "une phrase de passe longue", "editor",
+                      f.tensioOrg};
   auto created = f.registry->createAccount(admin, editor);
   requireOk(created);
   BOOST_TEST(created->login == "marie.durand@tensio.example");
@@ -480,7 +501,8 @@ BOOST_AUTO_TEST_CASE(organisations_and_accounts) {
     BOOST_TEST(r.error().code() == code);
     BOOST_TEST(r.error().problems.front().expression == expression);
   };
-  check({"pas-une-adresse", "une phrase de passe longue", "evaluator", ""}, "account-invalid", "login");
+  check({"pas-une-adresse", "une phrase de passe longue", "evaluator", ""}, "account-invalid",
+        "login");
   check({"a@ans.example", "une phrase de passe longue", "patient", ""}, "account-invalid", "role");
   check({"a@ans.example", "une phrase de passe longue", "editor", ""}, "account-invalid",
         "organisation_id");
@@ -489,11 +511,10 @@ BOOST_AUTO_TEST_CASE(organisations_and_accounts) {
   check({"a@ans.example", "une phrase de passe longue", "admin", f.tensioOrg}, "account-invalid",
         "organisation_id");
   check({"a@ans.example", "court", "admin", ""}, "password-too-short", "password");
-  requireOk(f.registry->createAccount(admin, {"eval@ans.example", "une phrase de passe longue",
-                                              "evaluator", ""}));
-  requireOk(mes::gateway::createAccount(*f.accountStore,
-                                        {{}, "patient@example.fr", "mot de passe", "patient", "demo"},
-                                        0));
+  requireOk(f.registry->createAccount(
+      admin, {"eval@ans.example", "une phrase de passe longue", "evaluator", ""}));
+  requireOk(mes::gateway::createAccount(
+      *f.accountStore, {{}, "patient@example.fr", "mot de passe", "patient", "demo"}, 0));
   auto listed = f.registry->accounts(admin);
   BOOST_REQUIRE_EQUAL(listed->size(), 2U);  // the patient is not a registry account
   BOOST_TEST(listed->at(0).login == "eval@ans.example");
@@ -502,7 +523,8 @@ BOOST_AUTO_TEST_CASE(organisations_and_accounts) {
   requireOk(actor);
   BOOST_TEST(actor->organisationId == f.tensioOrg);
   BOOST_TEST(f.registry->actorFor({"p", "patient@example.fr", "patient", "demo", "csrf"}, "", "")
-                 .error().code() == "role-forbidden");
+                 .error()
+                 .code() == "role-forbidden");
 }
 
 BOOST_AUTO_TEST_CASE(an_operator_registers_a_service_directly_and_it_is_in_the_history) {
@@ -524,7 +546,8 @@ BOOST_AUTO_TEST_CASE(an_operator_registers_a_service_directly_and_it_is_in_the_h
   BOOST_TEST(history[0].actorLogin == "cli");
   BOOST_TEST(history[0].toStatus == "referenced");
   requireOk(f.registry->transition(Actor::cli(), "carnet-cli", Action::kSuspend, "CLI"));
-  BOOST_TEST(f.registry->read(RegistryFixture::admin(), "carnet-cli")->service.status == "suspended");
+  BOOST_TEST(f.registry->read(RegistryFixture::admin(), "carnet-cli")->service.status ==
+             "suspended");
   // Nobody else's: editors never see an operator's service.
   BOOST_TEST(f.registry->read(f.editor(), "carnet-cli").error().code() == "not-found");
 }

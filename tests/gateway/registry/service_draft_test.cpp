@@ -16,7 +16,9 @@ struct UriCase {
   const char* uri;
   bool accepted;
 };
-std::ostream& operator<<(std::ostream& os, const UriCase& c) { return os << c.uri; }
+std::ostream& operator<<(std::ostream& os, const UriCase& c) {
+  return os << c.uri;
+}
 
 const UriCase kUris[] = {
     {"https://tensio.example/callback", true},
@@ -54,7 +56,8 @@ ServiceDraft complete() {
 std::string problems(const mes::Status& s) {
   if (s.isOk()) return "";
   std::string out;
-  for (const auto& p : s.error().problems) out += (out.empty() ? "" : " ") + p.code + "@" + p.expression;
+  for (const auto& p : s.error().problems)
+    out += (out.empty() ? "" : " ") + p.code + "@" + p.expression;
   return out;
 }
 
@@ -128,7 +131,8 @@ BOOST_AUTO_TEST_CASE(a_draft_may_be_saved_unfinished_but_not_submitted) {
              "draft-incomplete@contact draft-incomplete@requested_accesses");
   d.redirectUris.clear();
   d.name.clear();
-  BOOST_TEST(problems(checkServiceDraft(d)) == "service-invalid@name service-invalid@redirect_uris");
+  BOOST_TEST(problems(checkServiceDraft(d)) ==
+             "service-invalid@name service-invalid@redirect_uris");
 }
 
 BOOST_AUTO_TEST_CASE(categories_have_french_labels) {

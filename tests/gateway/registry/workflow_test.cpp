@@ -15,10 +15,10 @@ namespace {
 // status -> {action -> target status ("=" when the status stays)}; absent = not allowed.
 const std::map<std::string, std::map<std::string, std::string>> kExpectedSteps = {
     {"draft", {{"edit", "="}, {"submit", "submitted"}, {"add_evidence", "="}}},
-    {"submitted", {{"retract", "draft"}, {"start_evaluation", "under_evaluation"},
-                   {"add_evidence", "="}}},
-    {"under_evaluation", {{"mark", "="}, {"add_evidence", "="},
-                          {"move_to_commission", "commission"}}},
+    {"submitted",
+     {{"retract", "draft"}, {"start_evaluation", "under_evaluation"}, {"add_evidence", "="}}},
+    {"under_evaluation",
+     {{"mark", "="}, {"add_evidence", "="}, {"move_to_commission", "commission"}}},
     {"commission", {{"decide", "="}}},  // the target comes from the decision
     {"referenced", {{"suspend", "suspended"}}},
     {"rejected", {{"reopen", "draft"}}},
@@ -96,8 +96,8 @@ BOOST_AUTO_TEST_CASE(decisions_lead_to_referenced_or_rejected) {
   BOOST_TEST(statusName(decisionTarget(Decision::kFavourable)) == "referenced");
   BOOST_TEST(statusName(decisionTarget(Decision::kFavourableWithReservations)) == "referenced");
   BOOST_TEST(statusName(decisionTarget(Decision::kUnfavourable)) == "rejected");
-  for (auto d : {Decision::kFavourable, Decision::kFavourableWithReservations,
-                 Decision::kUnfavourable}) {
+  for (auto d :
+       {Decision::kFavourable, Decision::kFavourableWithReservations, Decision::kUnfavourable}) {
     BOOST_TEST((parseDecision(decisionName(d)) == d));
     BOOST_TEST(!decisionLabelFr(d).empty());
   }
