@@ -5,6 +5,7 @@
 
 #include "fhir/json/json.h"
 #include "gateway/html.h"
+#include "gateway/registry/registry_json.h"
 #include "oauth/api_access.h"
 
 namespace mes::gateway::registry {
@@ -397,7 +398,7 @@ ServiceDraft draftFromForm(const std::vector<std::pair<std::string, std::string>
 std::string actionForm(const std::string& clientId, Action action, const std::string& csrf) {
   const std::string id = "reason-" + std::string(actionName(action));
   return "<form method=\"post\" action=\"" + e(servicePath(clientId)) + "/actions/" +
-         e(actionName(action)) + "\">" + csrfField(csrf) + "<label for=\"" + id +
+         e(actionPath(action)) + "\">" + csrfField(csrf) + "<label for=\"" + id +
          "\">Motif</label><textarea id=\"" + id +
          "\" name=\"reason\" rows=\"2\"></textarea>"
          "<button type=\"submit\">" +
@@ -728,7 +729,7 @@ http::Response RegistryPages::editService(const http::Request& request, RequestC
 http::Response RegistryPages::act(const http::Request& request, RequestContext& context) {
   return onForm(request, context, [&](const Visitor& v, const Form& form) -> http::Response {
     const std::string& id = context.params.at("id");
-    const std::optional<Action> action = parseAction(context.params.at("action"));
+    const std::optional<Action> action = actionFromPath(context.params.at("action"));
     if (!action) {
       return problemPage(Error::make(ErrorKind::kNotFound, "not-found", ""), v, servicePath(id));
     }

@@ -616,7 +616,7 @@ BOOST_AUTO_TEST_CASE(the_pages_walk_a_service_with_csrf_protected_forms_in_frenc
   BOOST_TEST(
       c.post(base + "/evidence", formEncode(upload), kFormType, w.evaluator.browser.headers())
           .status == 303);
-  BOOST_TEST(c.post(base + "/actions/start_evaluation",
+  BOOST_TEST(c.post(base + "/actions/start-evaluation",
                     formEncode({{"csrf", w.evaluator.csrf}, {"reason", ""}}), kFormType,
                     w.evaluator.browser.headers())
                  .status == 303);
@@ -637,7 +637,7 @@ BOOST_AUTO_TEST_CASE(the_pages_walk_a_service_with_csrf_protected_forms_in_frenc
   BOOST_TEST(
       c.post(base + "/evaluation", formEncode(marks), kFormType, w.evaluator.browser.headers())
           .status == 303);
-  BOOST_TEST(c.post(base + "/actions/move_to_commission",
+  BOOST_TEST(c.post(base + "/actions/move-to-commission",
                     formEncode({{"csrf", w.evaluator.csrf}, {"reason", "Complet"}}), kFormType,
                     w.evaluator.browser.headers())
                  .status == 303);
