@@ -495,8 +495,14 @@ http::Response PortalAuth::loginPage(const http::Request& request, RequestContex
   Result<std::optional<CurrentSession>> current = currentSession(request, now);
   if (!current) return renderError(current.error(), context);
   if (*current) {
-    if ((*current)->record.state == store::SessionState::kAuthenticated) return seeOther(next);
-    return loginForm(200, (*current)->record.csrfToken, next, "", "");
+    const store::SessionRecord& record = (*current)->record;
+    if (record.state != store::SessionState::kAuthenticated) {
+      return loginForm(200, record.csrfToken, next, "", "");
+    }
+    Result<store::AccountRecord> account = accounts_.account(record.accountId);
+    if (account && area_.admits(account->role)) return seeOther(next);
+    // The session of an account this area does not admit (another area's cookie value put
+    // under this one): start afresh rather than send the visitor back and forth.
   }
   std::string sessionId;
   Result<store::SessionRecord> created = newAnonymousSession(now, sessionId);

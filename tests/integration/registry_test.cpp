@@ -199,6 +199,20 @@ BOOST_AUTO_TEST_CASE(the_first_administrator_is_made_with_the_cli_and_logs_in_li
     BOOST_TEST(refused.status == 401, prefix);
     BOOST_TEST(refused.body.find("Identifiant ou mot de passe incorrect.") != std::string::npos);
   }
+  // A session of the other area does not open this one: a garbage cookie, or the patient's
+  // portal session id under the registry's cookie name, is no session (and no redirect loop).
+  Browser patientBrowser;
+  portalLogin(w.gw, patientBrowser, w.seed);
+  HttpClient c = w.gw.client();
+  for (const std::string& value :
+       {patientBrowser.cookies.at("mes_portal"), std::string("garbage")}) {
+    const HeaderList foreign = {{"Cookie", "mes_registry=" + value}};
+    BOOST_TEST(c.get("/registry/api/session", foreign).status == 401);
+    HttpResponse loginPage = c.get("/registry/login", foreign);
+    BOOST_TEST(loginPage.status == 200);
+    BOOST_TEST(loginPage.header("Set-Cookie").rfind("mes_registry=", 0) == 0);
+    BOOST_TEST(c.get("/registry/", foreign).status == 303);
+  }
   // The CLI refuses a short password, a patient id on a registry account, an unknown role.
   BOOST_TEST(
       runCli(w.gw.dataDir(), "account add --login a2@ans.example --role admin", "court").status ==
