@@ -1,8 +1,9 @@
 // Table-driven profile tests edit one valid resource per case: a dotted path (array indexes as
 // numbers) set to a JSON value, or removed when the value is null; and they compare the
-// problems found as "code@expression" lists.
+// problems found as "code@expression" lists and the status they give.
 #pragma once
 
+#include <boost/test/unit_test.hpp>
 #include <cstddef>
 #include <sstream>
 #include <stdexcept>
@@ -63,6 +64,19 @@ inline std::string actualProblems(const Error& e) {
     out += p.code + "@" + p.expression;
   }
   return out;
+}
+
+// A table row's verdict: `status` 0 expects success, otherwise that HTTP status and exactly
+// the problems `expect` ("code@expression ...").
+template <typename R>
+void expectOutcome(const R& result, int status, const std::string& expect) {
+  if (status == 0) {
+    BOOST_TEST(result.isOk(), (result.isOk() ? "" : actualProblems(result.error())));
+    return;
+  }
+  BOOST_REQUIRE(!result.isOk());
+  BOOST_TEST(httpStatusOf(result.error().kind) == status);
+  BOOST_TEST(actualProblems(result.error()) == expect);
 }
 
 }  // namespace mes::test
