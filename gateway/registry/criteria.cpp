@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "fhir/json/json.h"
+#include "gateway/registry/problems.h"
 
 namespace mes::gateway::registry {
 namespace {
@@ -21,23 +22,14 @@ class Problems {
  public:
   explicit Problems(std::string_view source) : source_(source) {}
   void add(const std::string& at, const std::string& what) {
-    Problem p;
-    p.code = "criteria-invalid";
-    p.message = source_ + ": " + at + " " + what;
-    p.expression = at;
-    problems_.push_back(std::move(p));
+    list_.add("criteria-invalid", source_ + ": " + at + " " + what, at);
   }
-  bool empty() const { return problems_.empty(); }
-  Error error() const {
-    Error e;
-    e.kind = ErrorKind::kInvalid;
-    e.problems = problems_;
-    return e;
-  }
+  bool empty() const { return list_.empty(); }
+  Error error() const { return list_.status().error(); }
 
  private:
   std::string source_;
-  std::vector<Problem> problems_;
+  ProblemList list_{ErrorKind::kInvalid};
 };
 
 // Refuses members of `object` not in `known`.

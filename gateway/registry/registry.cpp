@@ -5,6 +5,7 @@
 
 #include "fhir/json/json.h"
 #include "gateway/registry/identifiers.h"
+#include "gateway/registry/problems.h"
 #include "oauth/api_access.h"
 #include "oauth/crypto/digest.h"
 #include "oauth/crypto/random.h"
@@ -402,17 +403,14 @@ Result<RegistryEntry> Registry::transition(const Actor& actor, const std::string
         if (!marks) return marks.takeError();
         std::set<std::string> marked;
         for (const auto& m : *marks) marked.insert(m.criterionId);
-        Error unmarked;
-        unmarked.kind = ErrorKind::kConflict;
+        ProblemList unmarked(ErrorKind::kConflict);
         for (const Criterion& c : criteria_.criteria()) {
-          if (!c.required || marked.count(c.id) > 0) continue;
-          Problem p;
-          p.code = "criteria-unmarked";
-          p.message = "The required criterion " + c.id + " is not marked yet.";
-          p.expression = c.id;
-          unmarked.problems.push_back(std::move(p));
+          if (c.required && marked.count(c.id) == 0) {
+            unmarked.add("criteria-unmarked",
+                         "The required criterion " + c.id + " is not marked yet.", c.id);
+          }
         }
-        if (!unmarked.problems.empty()) return unmarked;
+        MES_RETURN_IF_ERROR(unmarked.status());
         detail.set("round", fhir::Value::number(before->details.evaluationRound));
         break;
       }
@@ -451,14 +449,9 @@ Result<RegistryEntry> Registry::decide(const Actor& actor, const std::string& cl
       return unprocessable("reason-required", "The decision needs its grounds (reason).", "reason");
     }
     const bool favourable = input.decision != Decision::kUnfavourable;
-    Error problems;
-    problems.kind = ErrorKind::kUnprocessable;
+    ProblemList problems(ErrorKind::kUnprocessable);
     auto problem = [&](std::string message, std::string expression) {
-      Problem p;
-      p.code = "decision-invalid";
-      p.message = std::move(message);
-      p.expression = std::move(expression);
-      problems.problems.push_back(std::move(p));
+      problems.add("decision-invalid", std::move(message), std::move(expression));
     };
     const auto& requested = before->details.requestedAccesses;
     if (favourable && input.grantedAccesses.empty()) {
@@ -499,7 +492,7 @@ Result<RegistryEntry> Registry::decide(const Actor& actor, const std::string& cl
                 "reservations[" + std::to_string(i) + "]");
       }
     }
-    if (!problems.problems.empty()) return problems;
+    MES_RETURN_IF_ERROR(problems.status());
 
     RegistryEntry after = *before;
     after.service.status = std::string(statusName(decisionTarget(input.decision)));
@@ -581,20 +574,17 @@ Result<EvidenceView> Registry::addEvidence(const Actor& actor, const std::string
           "Only a completed TestReport is evidence; this one is " + summary->status + ".",
           "TestReport.status");
     }
-    Error unknown;
-    unknown.kind = ErrorKind::kUnprocessable;
+    ProblemList unknown(ErrorKind::kUnprocessable);
     for (const fhir::TestReportTest& test : summary->tests) {
       for (const std::string& id : test.requirements) {
         if (criteria_.find(id) != nullptr) continue;
-        Problem p;
-        p.code = "requirement-unknown";
-        p.message = test.expression + " names the requirement " + id +
-                    ", which is not a criterion of the registry.";
-        p.expression = test.expression + ".extension";
-        unknown.problems.push_back(std::move(p));
+        unknown.add("requirement-unknown",
+                    test.expression + " names the requirement " + id +
+                        ", which is not a criterion of the registry.",
+                    test.expression + ".extension");
       }
     }
-    if (!unknown.problems.empty()) return unknown;
+    MES_RETURN_IF_ERROR(unknown.status());
     EvidenceView view;
     view.record.evidenceId = "ev-" + ids_.next();
     view.record.clientId = clientId;
@@ -724,14 +714,9 @@ Result<store::EditorOrganisation> Registry::createOrganisation(const Actor& acto
                                                                const OrganisationInput& input) {
   auto run = [&]() -> Result<store::EditorOrganisation> {
     if (actor.role != Role::kAdmin) return roleForbidden(actor.role, "create an organisation");
-    Error problems;
-    problems.kind = ErrorKind::kUnprocessable;
+    ProblemList problems(ErrorKind::kUnprocessable);
     auto problem = [&](std::string message, std::string expression) {
-      Problem p;
-      p.code = "organisation-invalid";
-      p.message = std::move(message);
-      p.expression = std::move(expression);
-      problems.problems.push_back(std::move(p));
+      problems.add("organisation-invalid", std::move(message), std::move(expression));
     };
     const size_t nameLength = characters(input.legalName);
     if (nameLength < 2 || nameLength > kMaxLegalNameLength || hasControl(input.legalName, false)) {
@@ -751,7 +736,7 @@ Result<store::EditorOrganisation> Registry::createOrganisation(const Actor& acto
               "editor_oid");
     }
     if (!emailLike(input.contact)) problem("The contact must be an e-mail address.", "contact");
-    if (!problems.problems.empty()) return problems;
+    MES_RETURN_IF_ERROR(problems.status());
     store::EditorOrganisation organisation;
     organisation.organisationId = "org-" + ids_.next();
     organisation.legalName = input.legalName;
@@ -781,14 +766,9 @@ Result<store::AccountRecord> Registry::createAccount(const Actor& actor,
   const std::string login = store::normalizeLogin(input.login);
   auto run = [&]() -> Result<store::AccountRecord> {
     if (actor.role != Role::kAdmin) return roleForbidden(actor.role, "create accounts");
-    Error problems;
-    problems.kind = ErrorKind::kUnprocessable;
+    ProblemList problems(ErrorKind::kUnprocessable);
     auto problem = [&](std::string code, std::string message, std::string expression) {
-      Problem p;
-      p.code = std::move(code);
-      p.message = std::move(message);
-      p.expression = std::move(expression);
-      problems.problems.push_back(std::move(p));
+      problems.add(std::move(code), std::move(message), std::move(expression));
     };
     if (!emailLike(login)) {
       problem("account-invalid",
@@ -819,7 +799,7 @@ Result<store::AccountRecord> Registry::createAccount(const Actor& actor,
                   " characters long.",
               "password");
     }
-    if (!problems.problems.empty()) return problems;
+    MES_RETURN_IF_ERROR(problems.status());
     auto existing = accounts_.accountByLogin(login);
     if (existing) {
       return Error::make(ErrorKind::kConflict, "already-exists",

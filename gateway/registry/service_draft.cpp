@@ -6,6 +6,7 @@
 
 #include "fhir/json/json.h"
 #include "gateway/registry/identifiers.h"
+#include "gateway/registry/problems.h"
 #include "oauth/api_access.h"
 #include "oauth/crypto/keys.h"
 
@@ -27,28 +28,6 @@ constexpr std::array kCategories = {
 constexpr size_t kMaxRedirectUris = 10;
 constexpr size_t kMaxUriBytes = 2048;
 constexpr size_t kMaxJwksBytes = 32 * 1024;
-
-class Collector {
- public:
-  Collector(ErrorKind kind, std::string code) : kind_(kind), code_(std::move(code)) {}
-  void add(std::string expression, std::string message) {
-    Problem p;
-    p.code = code_;
-    p.message = std::move(message);
-    p.expression = std::move(expression);
-    error_.problems.push_back(std::move(p));
-  }
-  Status status() {
-    if (error_.problems.empty()) return Status::ok();
-    error_.kind = kind_;
-    return error_;
-  }
-
- private:
-  ErrorKind kind_;
-  std::string code_;
-  Error error_;
-};
 
 bool hasControl(std::string_view text) {
   return std::any_of(text.begin(), text.end(),
@@ -145,70 +124,73 @@ std::string redirectUriProblem(std::string_view uri) {
 }
 
 Status checkServiceDraft(const ServiceDraft& draft) {
-  Collector problems(ErrorKind::kUnprocessable, "service-invalid");
+  ProblemList problems(ErrorKind::kUnprocessable);
+  auto invalid = [&](std::string at, std::string message) {
+    problems.add("service-invalid", std::move(message), std::move(at));
+  };
   const size_t nameLength = characters(draft.name);
   if (draft.name.empty()) {
-    problems.add("name", "The service needs a name.");
+    invalid("name", "The service needs a name.");
   } else if (nameLength < 2 || nameLength > 80 || hasControl(draft.name)) {
-    problems.add("name", "The name must be 2 to 80 characters, without control characters.");
+    invalid("name", "The name must be 2 to 80 characters, without control characters.");
   }
   if (!draft.description.empty()) {
     const size_t length = characters(draft.description);
     if (length < 20 || length > 2000) {
-      problems.add("description", "The description must be 20 to 2000 characters.");
+      invalid("description", "The description must be 20 to 2000 characters.");
     }
   }
   if (!draft.category.empty() && findCategory(draft.category) == nullptr) {
     std::string list;
     for (const auto& c : kCategories) list += (list.empty() ? "" : ", ") + std::string(c.id);
-    problems.add("category", "The category must be one of " + list + ".");
+    invalid("category", "The category must be one of " + list + ".");
   }
   if (!draft.website.empty() && !httpsUrl(draft.website)) {
-    problems.add("website", "The website must be an https URL.");
+    invalid("website", "The website must be an https URL.");
   }
   if (!draft.contact.empty() && !emailLike(draft.contact)) {
-    problems.add("contact", "The contact must be an e-mail address.");
+    invalid("contact", "The contact must be an e-mail address.");
   }
   if (draft.clientType != "public" && draft.clientType != "confidential-asymmetric") {
-    problems.add("client_type", "The client type must be public or confidential-asymmetric.");
+    invalid("client_type", "The client type must be public or confidential-asymmetric.");
   }
   if (draft.redirectUris.empty()) {
-    problems.add("redirect_uris", "The service needs at least one redirect URI.");
+    invalid("redirect_uris", "The service needs at least one redirect URI.");
   } else if (draft.redirectUris.size() > kMaxRedirectUris) {
-    problems.add("redirect_uris", "A service registers at most 10 redirect URIs.");
+    invalid("redirect_uris", "A service registers at most 10 redirect URIs.");
   }
   for (size_t i = 0; i < draft.redirectUris.size() && i < kMaxRedirectUris; ++i) {
     const std::string& uri = draft.redirectUris[i];
     const std::string at = "redirect_uris[" + std::to_string(i) + "]";
     if (std::string why = redirectUriProblem(uri); !why.empty()) {
-      problems.add(at, "The redirect URI " + why + ".");
+      invalid(at, "The redirect URI " + why + ".");
     } else if (seenBefore(draft.redirectUris, i)) {
-      problems.add(at, "The redirect URI is listed twice.");
+      invalid(at, "The redirect URI is listed twice.");
     }
   }
   if (!draft.jwks.empty()) {
     if (draft.clientType == "public") {
-      problems.add("jwks", "A public client authenticates with PKCE only and registers no keys.");
+      invalid("jwks", "A public client authenticates with PKCE only and registers no keys.");
     } else if (draft.jwks.size() > kMaxJwksBytes) {
-      problems.add("jwks", "The JWK Set is larger than 32 KiB.");
+      invalid("jwks", "The JWK Set is larger than 32 KiB.");
     } else {
       auto set = fhir::parseJson(draft.jwks);
       const fhir::Value* keys = set ? set->find("keys") : nullptr;
       if (keys == nullptr || !keys->isArray() || keys->items().empty()) {
-        problems.add("jwks", "The JWK Set must be {\"keys\": [...]} with at least one key.");
+        invalid("jwks", "The JWK Set must be {\"keys\": [...]} with at least one key.");
       } else {
         for (size_t i = 0; i < keys->items().size(); ++i) {
           // fromJwk also refuses private members: only public keys are registered.
           if (auto key = oauth::PublicKey::fromJwk(keys->items()[i]); !key) {
-            problems.add("jwks.keys[" + std::to_string(i) + "]",
-                         "The key is not accepted: " + key.error().problems.front().message);
+            invalid("jwks.keys[" + std::to_string(i) + "]",
+                    "The key is not accepted: " + key.error().problems.front().message);
           }
         }
       }
     }
   }
   if (!draft.jwksUri.empty() && !httpsUrl(draft.jwksUri)) {
-    problems.add("jwks_uri", "The JWK Set URI must be an https URL.");
+    invalid("jwks_uri", "The JWK Set URI must be an https URL.");
   }
   for (size_t i = 0; i < draft.requestedAccesses.size(); ++i) {
     const std::string& id = draft.requestedAccesses[i];
@@ -217,29 +199,32 @@ Status checkServiceDraft(const ServiceDraft& draft) {
       std::string list;
       for (const auto& a : oauth::mesApiAccesses())
         list += (list.empty() ? "" : ", ") + std::string(a.id);
-      problems.add(at, "Unknown access \"" + id + "\"; the MES accesses are " + list + ".");
+      invalid(at, "Unknown access \"" + id + "\"; the MES accesses are " + list + ".");
     } else if (seenBefore(draft.requestedAccesses, i)) {
-      problems.add(at, "The access \"" + id + "\" is listed twice.");
+      invalid(at, "The access \"" + id + "\" is listed twice.");
     }
   }
   return problems.status();
 }
 
 Status checkSubmittable(const ServiceDraft& draft) {
-  Collector missing(ErrorKind::kUnprocessable, "draft-incomplete");
-  if (draft.description.empty()) missing.add("description", "A description is needed to submit.");
-  if (draft.category.empty()) missing.add("category", "A category is needed to submit.");
-  if (draft.website.empty()) missing.add("website", "The service's website is needed to submit.");
-  if (draft.contact.empty()) missing.add("contact", "A contact e-mail is needed to submit.");
+  ProblemList problems(ErrorKind::kUnprocessable);
+  auto missing = [&](std::string at, std::string message) {
+    problems.add("draft-incomplete", std::move(message), std::move(at));
+  };
+  if (draft.description.empty()) missing("description", "A description is needed to submit.");
+  if (draft.category.empty()) missing("category", "A category is needed to submit.");
+  if (draft.website.empty()) missing("website", "The service's website is needed to submit.");
+  if (draft.contact.empty()) missing("contact", "A contact e-mail is needed to submit.");
   if (draft.requestedAccesses.empty()) {
-    missing.add("requested_accesses", "Ask for at least one MES access to submit.");
+    missing("requested_accesses", "Ask for at least one MES access to submit.");
   }
   if (draft.clientType == "confidential-asymmetric" && draft.jwks.empty()) {
-    missing.add("jwks",
-                "A confidential client must register its JWK Set (public keys): this "
-                "gateway does not fetch jwks_uri.");
+    missing("jwks",
+            "A confidential client must register its JWK Set (public keys): this "
+            "gateway does not fetch jwks_uri.");
   }
-  return missing.status();
+  return problems.status();
 }
 
 }  // namespace mes::gateway::registry
