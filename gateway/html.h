@@ -43,7 +43,8 @@ http::Response htmlResponse(int status, std::string html);
 // A one-message page ("<h1>titleFr</h1><p>messageFr</p>", both escaped), e.g. for 403 / 404.
 http::Response messagePage(int status, std::string_view titleFr, std::string_view messageFr);
 
-// 303 See Other to `location` (an absolute URL), not cached: the answer to a form that worked.
+// 303 See Other to `location` (a URL or an absolute path), not cached: the answer to a form
+// that worked.
 http::Response seeOther(std::string location);
 
 // A time as patients read it on the portal: "23/11/2026 à 07:06 UTC".
