@@ -615,15 +615,15 @@ http::Response RegistryPages::home(const http::Request& request, RequestContext&
           "<div class=\"scroll\"><table><thead><tr><th>Service</th><th>Éditeur</th><th>Statut</th>"
           "<th>Modifié le</th><th>À faire</th></tr></thead><tbody>";
       for (const auto& entry : sorted) {
-        std::string todo;
+        std::string doable;
         for (Action a : actionsFor(v.actor, entry)) {
-          todo += (todo.empty() ? "" : ", ") + std::string(actionLabelFr(a));
+          doable += (doable.empty() ? "" : ", ") + std::string(actionLabelFr(a));
         }
         body += "<tr><td><a href=\"" + e(servicePath(entry.service.clientId)) + "\">" +
                 e(entry.service.name) + "</a></td><td>" + e(entry.service.editorName) +
                 "</td><td>" + statusBadge(entry.service.status) + "</td><td>" +
                 e(dateOrDash(entry.service.updatedMs)) + "</td><td>" +
-                e(todo.empty() ? "—" : todo) + "</td></tr>";
+                e(doable.empty() ? "—" : doable) + "</td></tr>";
       }
       body += "</tbody></table></div>";
     }
