@@ -11,6 +11,8 @@
 #include "gateway/cli.h"
 #include "gateway/config.h"
 #include "gateway/portal_auth.h"
+#include "gateway/registry/registry.h"
+#include "oauth/crypto/digest.h"
 
 namespace mes::gateway {
 namespace {
@@ -52,6 +54,11 @@ void printAccountHelp(std::ostream& out) {
   out << "  mes-gateway account add --login LOGIN --patient ID\n"
          "                                  create a patient portal account for Patient/ID;\n"
          "                                  the password is read from the first line of stdin\n"
+         "  mes-gateway account add --login EMAIL --role admin|evaluator|commission|editor\n"
+         "        [--organisation ORG]      create a registry account (/registry login; an\n"
+         "                                  editor belongs to organisation ORG): the first\n"
+         "                                  administrator is made this way; password from stdin,\n"
+         "                                  12 characters at least\n"
          "  mes-gateway account list        print every portal account as JSON\n"
          "  mes-gateway account unlock --login LOGIN\n"
          "                                  lift a lockout after repeated failed logins\n";
@@ -70,7 +77,7 @@ int runAccountCommand(std::vector<std::string> args, const std::map<std::string,
     return 2;
   }
   std::string flagError;
-  auto flags = takeFlags(args, {"--login", "--patient"}, flagError);
+  auto flags = takeFlags(args, {"--login", "--patient", "--role", "--organisation"}, flagError);
   if (!flagError.empty()) {
     err << "mes-gateway: " << flagError << "\n";
     return 2;
@@ -81,8 +88,13 @@ int runAccountCommand(std::vector<std::string> args, const std::map<std::string,
     err << "mes-gateway account " << action << ": --login is required\n";
     return 2;
   }
-  if (action == "add" && patientId.empty()) {
-    err << "mes-gateway account add: --patient is required\n";
+  const std::string role = flag(flags, "--role").empty() ? "patient" : flag(flags, "--role");
+  if (action == "add" && role == "patient" && patientId.empty()) {
+    err << "mes-gateway account add: --patient is required (or --role for a registry account)\n";
+    return 2;
+  }
+  if (action == "add" && role != "patient" && !patientId.empty()) {
+    err << "mes-gateway account add: --patient is for patient accounts only\n";
     return 2;
   }
   std::string password;
@@ -119,6 +131,18 @@ int runAccountCommand(std::vector<std::string> args, const std::map<std::string,
     fhir::Value list = fhir::Value::array();
     for (const auto& account : *all) list.push(accountJson(account, clock.nowMs()));
     out << fhir::toPrettyJson(list) << std::endl;
+    return 0;
+  }
+  if (action == "add" && role != "patient") {
+    registry::AccountInput input{login, password, role, flag(flags, "--organisation")};
+    auto created = g.registry().createAccount(registry::Actor::cli(), input);
+    oauth::secureWipe(password);
+    if (!created) return fail(created.error());
+    fhir::Value v = accountJson(*created, clock.nowMs());
+    const std::string organisation = g.registry().organisationOf(*created);
+    v.set("organisation_id", organisation.empty() ? fhir::Value::null()
+                                                  : fhir::Value::string(organisation));
+    out << fhir::toPrettyJson(v) << std::endl;
     return 0;
   }
   if (action == "add") {

@@ -18,6 +18,7 @@
 #include "connectors/sqlite/sqlite_audit_log.h"
 #include "connectors/sqlite/sqlite_database.h"
 #include "connectors/sqlite/sqlite_oauth_stores.h"
+#include "connectors/sqlite/sqlite_registry_store.h"
 #include "connectors/sqlite/sqlite_repository.h"
 #include "fhir/json/json.h"
 #include "gateway/agenda_api.h"
@@ -31,6 +32,12 @@
 #include "gateway/measure_service.h"
 #include "gateway/pairings.h"
 #include "gateway/portal_auth.h"
+#include "gateway/registry/catalogue.h"
+#include "gateway/registry/criteria.h"
+#include "gateway/registry/pairing_effects.h"
+#include "gateway/registry/registry.h"
+#include "gateway/registry/registry_api.h"
+#include "gateway/registry/registry_pages.h"
 #include "gateway/request_audit.h"
 #include "gateway/resource_index.h"
 #include "gateway/router.h"
@@ -84,6 +91,15 @@ struct Gateway::Parts {
   std::unique_ptr<PortalAuth> portal;
   std::unique_ptr<AuthorizationServer> authz;
   std::unique_ptr<FhirRequestAuditor> auditor;
+  // The referencing registry (issue #5).
+  std::shared_ptr<store::SqliteRegistryStore> registryStore;
+  std::unique_ptr<registry::CriteriaCatalogue> criteria;
+  std::unique_ptr<PortalAuth> registryAuth;  // the /registry login area
+  std::unique_ptr<registry::AuthorizationPairingEffects> pairingEffects;
+  std::unique_ptr<registry::Registry> registry;
+  std::unique_ptr<registry::RegistryApi> registryApi;
+  std::unique_ptr<registry::RegistryPages> registryPages;
+  std::unique_ptr<registry::Catalogue> catalogue;
   std::unique_ptr<http::Server> server;
   // Housekeeping: removes expired codes, portal sessions and login-rate windows.
   std::thread housekeeper;
@@ -124,6 +140,7 @@ oauth::SigningKeyStore& Gateway::signingKeys() { return *parts_->keys; }
 PairingStore& Gateway::pairings() { return *parts_->pairings; }
 PortalAuth& Gateway::portal() { return *parts_->portal; }
 AuthorizationServer& Gateway::authorizationServer() { return *parts_->authz; }
+registry::Registry& Gateway::registry() { return *parts_->registry; }
 
 Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& logger) {
   std::error_code ec;
@@ -148,6 +165,19 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
   auto accounts = store::SqliteAccountStore::open(p.database);
   if (!accounts) return accounts.takeError();
   p.accountStore = std::move(*accounts);
+  auto registryStore = store::SqliteRegistryStore::open(p.database, p.clock);
+  if (!registryStore) return registryStore.takeError();
+  p.registryStore = std::move(*registryStore);
+  auto criteria = config.registryCriteriaFile.empty()
+                      ? registry::criteriaBuiltIn()
+                      : registry::CriteriaCatalogue::load(config.registryCriteriaFile);
+  if (!criteria) {
+    Error e = Error::make(ErrorKind::kInvalid, "criteria-invalid",
+                          "The referencing criteria cannot be used: " +
+                              registry::problemsText(criteria.error()));
+    return e;
+  }
+  p.criteria = std::make_unique<registry::CriteriaCatalogue>(std::move(*criteria));
   auto auditLog = store::SqliteAuditLog::open(p.database);
   if (!auditLog) return auditLog.takeError();
   p.auditLog = std::move(*auditLog);
@@ -208,28 +238,53 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
       *p.accessTokens, *p.policy, *p.pairings, *p.repository, *p.portal, *p.audit, *p.outbox,
       p.clock, p.ids, logger);
   p.auditor = std::make_unique<FhirRequestAuditor>(*p.audit, *p.outbox, p.clock, logger);
+  p.registryAuth = std::make_unique<PortalAuth>(p.config, *p.accountStore, *p.accountStore,
+                                                *p.accountStore, *p.outbox, p.clock, logger,
+                                                LoginArea::registry());
+  p.pairingEffects = std::make_unique<registry::AuthorizationPairingEffects>(*p.pairings, *p.authz);
+  p.registry = std::make_unique<registry::Registry>(*p.registryStore, *p.accountStore, *p.criteria,
+                                                    *p.audit, *p.pairingEffects, p.clock, p.ids,
+                                                    logger);
+  p.registryApi = std::make_unique<registry::RegistryApi>(p.config, *p.registry, *p.registryAuth);
+  p.registryPages =
+      std::make_unique<registry::RegistryPages>(p.config, *p.registry, *p.registryAuth);
+  p.catalogue = std::make_unique<registry::Catalogue>(*p.registry);
   p.router->setAuditor(p.auditor.get());
-  p.portal->setLoginEventHandler([&p](const LoginEvent& event) {
+  // Login events of both areas go to the audit trail: a patient's under "portal" (shown on
+  // their activity page), a registry account's under "registry" (naming the account).
+  auto auditLogin = [&p](const LoginEvent& event, const char* category) {
     AuditRecord record;
     record.recordedMs = event.timeMs;
-    record.category = kAuditPortal;
+    record.category = category;
     record.action = "E";
     record.subtype = loginEventName(event.kind);
     record.success = event.kind == LoginEvent::Kind::kLoginSucceeded;
     record.outcomeText = event.reason;
     record.patientId = event.patientId;
+    if (std::string_view(category) == kAuditRegistry && !event.accountId.empty()) {
+      record.outcomeText = "account " + event.accountId +
+                           (event.reason.empty() ? "" : ": " + event.reason);
+    }
     record.sourceAddress = event.remoteAddress;
     record.requestId = event.requestId;
     if (Status s = p.audit->record(record); !s) {
       p.logger.error("audit of a login event failed", {{"detail", s.error().detail}});
     }
-  });
+  };
+  p.portal->setLoginEventHandler(
+      [auditLogin](const LoginEvent& event) { auditLogin(event, kAuditPortal); });
+  p.registryAuth->setLoginEventHandler(
+      [auditLogin](const LoginEvent& event) { auditLogin(event, kAuditRegistry); });
 
   p.api->registerRoutes(*p.router);
   p.agendaApi->registerRoutes(*p.router);
   p.documentApi->registerRoutes(*p.router);
   p.portal->registerRoutes(*p.router);
   p.authz->registerRoutes(*p.router);
+  p.registryAuth->registerRoutes(*p.router);
+  p.registryApi->registerRoutes(*p.router);
+  p.registryPages->registerRoutes(*p.router);
+  p.catalogue->registerRoutes(*p.router);
   p.router->add("GET", "/healthz", Interaction::kPublic, "",
                 [](const http::Request&, RequestContext&) {
                   http::Response r;
@@ -486,9 +541,21 @@ Result<std::string> seedDemo(Gateway& gateway, const Config& config) {
     if (!allowed) return allowed.takeError();
     demo.allowedScopes = allowed->toString();
     demo.status = "referenced";
-    auto created = gateway.services().createService(demo);
+    // Through the registry, so that the demo app has a history and a catalogue entry.
+    store::RegistryEntry entry;
+    entry.service = demo;
+    entry.details.description =
+        "Application de démonstration de la passerelle : un carnet de mesures, de documents et "
+        "de rendez-vous pour essayer l’appariement.";
+    entry.details.category = "measures";
+    entry.details.contact = "demo@demo.invalid";
+    for (const auto& access : oauth::mesApiAccesses()) {
+      entry.details.requestedAccesses.emplace_back(access.id);
+      entry.details.grantedAccesses.emplace_back(access.id);
+    }
+    auto created = gateway.registry().registerDirectly(entry, "seed-demo");
     if (!created) return created.takeError();
-    service = std::move(created);
+    service = std::move(created->service);
   }
 
   fhir::Value out = fhir::Value::object();

@@ -29,6 +29,9 @@ class AuthorizationServer;
 class DocumentService;
 class PairingStore;
 class PortalAuth;
+namespace registry {
+class Registry;
+}
 
 class Gateway {
  public:
@@ -46,6 +49,7 @@ class Gateway {
   PairingStore& pairings();
   PortalAuth& portal();
   AuthorizationServer& authorizationServer();
+  registry::Registry& registry();  // the referencing registry (issue #5)
 
   // Starts serving HTTP; returns once listening.
   Status serve();

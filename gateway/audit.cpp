@@ -249,7 +249,7 @@ Status checkAuditRecord(const AuditRecord& record) {
     return e;
   };
   if (record.category != kAuditRest && record.category != kAuditOauth &&
-      record.category != kAuditPortal) {
+      record.category != kAuditPortal && record.category != kAuditRegistry) {
     return invalid("category '" + record.category + "'");
   }
   if (record.action.size() != 1 || std::string_view("CRUDE").find(record.action[0]) == std::string_view::npos) {
@@ -421,6 +421,10 @@ Result<AuditRecord> auditRecordFrom(const fhir::Value& event) {
 
 std::string describeFr(const AuditRecord& record) {
   if (record.category == kAuditRest) return restFr(record);
+  if (record.category == kAuditRegistry) {
+    return std::string(record.success ? "Référencement " : "Refus d’une action de référencement ") +
+           ofNoun(serviceOf(record, false)) + " : « " + record.subtype + " »";
+  }
   std::string text = pairingFr(record);
   if (text.empty()) text = accountFr(record);
   if (!text.empty()) return text;

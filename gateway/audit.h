@@ -65,6 +65,8 @@ namespace mes::gateway {
 inline constexpr const char* kAuditRest = "rest";      // a /fhir interaction
 inline constexpr const char* kAuditOauth = "oauth";    // the authorization server
 inline constexpr const char* kAuditPortal = "portal";  // the patient's own actions in /portal
+inline constexpr const char* kAuditRegistry = "registry";  // the referencing registry (#5):
+                                                          // subtype = its action (submit...)
 
 // AuditRecord::subtype for oauth and portal events (rest uses the FHIR interaction codes:
 // read, vread, history-instance, search-type, create, update, delete, transaction).

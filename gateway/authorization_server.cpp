@@ -102,14 +102,6 @@ std::string withParams(const std::string& uri, const Form& params) {
   return out;
 }
 
-http::Response seeOther(const std::string& location) {
-  http::Response r;
-  r.status = 303;
-  r.headers.set("Location", location);
-  r.headers.set("Cache-Control", "no-store");
-  return r;
-}
-
 std::string actionText(const oauth::ApiAccess& access) {
   return "<strong>" + escapeHtml(access.labelFr) + "</strong> — " +
          escapeHtml(access.descriptionFr) + "<br><small lang=\"en\">" +

@@ -10,6 +10,8 @@
 #include "gateway/app.h"
 #include "gateway/authorization_server.h"
 #include "gateway/pairings.h"
+#include "gateway/registry/identifiers.h"
+#include "gateway/registry/registry.h"
 #include "oauth/api_access.h"
 #include "oauth/crypto/keys.h"
 #include "oauth/scope.h"
@@ -45,28 +47,6 @@ std::string allMesScopes() {
     scopes += (scopes.empty() ? "" : " ") + std::string(access.scopes);
   }
   return scopes;
-}
-
-// "urn:oid:" then two or more arcs of digits separated by single dots, without leading zeros
-// (RFC 3061): what meta.source starts with and what the registry knows the editor by.
-bool validOidUrn(const std::string& text) {
-  constexpr std::string_view kPrefix = "urn:oid:";
-  if (text.rfind(kPrefix, 0) != 0) return false;
-  const std::string_view oid = std::string_view(text).substr(kPrefix.size());
-  size_t arcs = 0;
-  size_t start = 0;
-  while (start <= oid.size()) {
-    size_t end = oid.find('.', start);
-    if (end == std::string_view::npos) end = oid.size();
-    const std::string_view arc = oid.substr(start, end - start);
-    if (arc.empty() || (arc.size() > 1 && arc.front() == '0')) return false;
-    for (char c : arc) {
-      if (c < '0' || c > '9') return false;
-    }
-    ++arcs;
-    start = end + 1;
-  }
-  return arcs >= 2;
 }
 
 const std::string& flag(const std::vector<std::pair<std::string, std::string>>& flags,
@@ -118,10 +98,11 @@ void printAdminHelp(std::ostream& out) {
          "                                  register a service (default: public, every MES\n"
          "                                  scope, status referenced) and print it as JSON\n"
          "  mes-gateway service list        print every service as JSON\n"
-         "  mes-gateway service suspend --client-id ID\n"
+         "  mes-gateway service suspend --client-id ID [--reason TEXT]\n"
          "                                  refuse every token of the service from the next\n"
-         "                                  request on (pairings are kept)\n"
-         "  mes-gateway service reinstate --client-id ID\n"
+         "                                  request on (pairings are kept); recorded in the\n"
+         "                                  registry's history and audit, by \"cli\"\n"
+         "  mes-gateway service reinstate --client-id ID [--reason TEXT]\n"
          "                                  referenced again: its existing pairings work again\n"
          "  mes-gateway keys rotate         new token-signing key; the old one stays in the\n"
          "                                  JWKS until its tokens have expired\n"
@@ -151,7 +132,7 @@ int runAdminCommand(const std::string& command, std::vector<std::string> args,
   std::string flagError;
   auto flags = takeFlags(args,
                          {"--client-id", "--name", "--editor", "--editor-oid", "--redirect-uri",
-                          "--type", "--jwks-file", "--scopes", "--status"},
+                          "--type", "--jwks-file", "--scopes", "--status", "--reason"},
                          flagError);
   if (!flagError.empty()) {
     err << "mes-gateway: " << flagError << "\n";
@@ -220,7 +201,7 @@ int runAdminCommand(const std::string& command, std::vector<std::string> args,
                                                                          : flag(flags, "--scopes"));
     if (!scopes) return fail(scopes.error());
     s.allowedScopes = scopes->toString();
-    if (!validOidUrn(s.editorOid)) {
+    if (!registry::oidUrnValid(s.editorOid)) {
       err << "mes-gateway service add: --editor-oid must be urn:oid:<digits and dots>\n";
       return 2;
     }
@@ -248,24 +229,23 @@ int runAdminCommand(const std::string& command, std::vector<std::string> args,
       err << "mes-gateway service add: a confidential-asymmetric service needs --jwks-file\n";
       return 2;
     }
-    auto created = g.services().createService(s);
+    store::RegistryEntry entry;
+    entry.service = s;
+    auto created = g.registry().registerDirectly(entry, "mes-gateway service add");
     if (!created) return fail(created.error());
-    out << fhir::toPrettyJson(serviceJson(*created)) << std::endl;
+    out << fhir::toPrettyJson(serviceJson(created->service)) << std::endl;
     return 0;
   }
   if (action == "suspend" || action == "reinstate") {
-    auto current = g.services().service(clientId);
-    if (!current) return fail(current.error());
-    store::ServiceRecord next = *current;
-    next.status = action == "suspend" ? "suspended" : "referenced";
-    if (action == "reinstate" && current->status != "suspended") {
-      err << "mes-gateway service reinstate: the service is " << current->status
-          << ", not suspended\n";
-      return 1;
-    }
-    auto updated = g.services().updateService(next, current->version);
-    if (!updated) return fail(updated.error());
-    out << fhir::toPrettyJson(serviceJson(*updated)) << std::endl;
+    // The registry's workflow, as the administrators' API: same checks, history, audit and
+    // effects, with the CLI as the actor.
+    const std::string& given = flag(flags, "--reason");
+    const std::string reason = given.empty() ? "mes-gateway service " + action : given;
+    auto moved = g.registry().transition(
+        registry::Actor::cli(), clientId,
+        action == "suspend" ? registry::Action::kSuspend : registry::Action::kReinstate, reason);
+    if (!moved) return fail(moved.error());
+    out << fhir::toPrettyJson(serviceJson(moved->service)) << std::endl;
     return 0;
   }
   err << "mes-gateway service: unknown action '" << action

@@ -162,6 +162,15 @@ const std::vector<Setting>& settings() {
        [](Config& c, const std::string& v, const std::string& o) {
          return parseInt<int>(v, 30, 3600, c.portalOtpSeconds, o);
        }},
+      {{"registry.criteria_file", "MES_REGISTRY_CRITERIA_FILE", "--registry-criteria-file",
+        "referencing criteria file read at start instead of the built-in "
+        "docs/registry-criteria.json",
+        ""},
+       false,
+       [](Config& c, const std::string& v, const std::string&) -> Status {
+         c.registryCriteriaFile = v;
+         return Status::ok();
+       }},
   };
   return kSettings;
 }

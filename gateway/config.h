@@ -42,6 +42,9 @@ struct Config {
   int portalLockoutSeconds = 900;        // how long a locked account refuses every login
   int portalSessionSeconds = 1800;       // a portal session ends after this idle time
   int portalOtpSeconds = 300;            // lifetime of a one-time login code
+  // Referencing registry (issue #5): the criteria file read and checked at start; empty = the
+  // built-in copy of docs/registry-criteria.json.
+  std::string registryCriteriaFile;
 
   // True when the public URL is https: cookies then carry Secure.
   bool tls() const { return baseUrl().rfind("https://", 0) == 0; }

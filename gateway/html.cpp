@@ -28,6 +28,16 @@ button.secondary{background:#fff;color:#000091;border:1px solid #000091}
 table{width:100%;border-collapse:collapse}
 th,td{text-align:left;padding:.4rem;border-bottom:1px solid #ddd;vertical-align:top}
 small,.muted{color:#555}
+main.wide{max-width:64rem}
+textarea,select{width:100%;padding:.5rem;font-size:1rem;border:1px solid #6a6a75;border-radius:.25rem;
+font-family:inherit}
+.scroll{overflow-x:auto}
+.badge{display:inline-block;padding:.1rem .5rem;border-radius:1rem;background:#e8edff;color:#000091;
+font-size:.9rem}
+.ok{color:#18753c;font-weight:600}
+.ko{color:#ce0500;font-weight:600}
+fieldset{border:1px solid #ddd;border-radius:.25rem;margin:1rem 0}
+nav a{margin-right:1rem}
 )css";
 
 }  // namespace
@@ -59,7 +69,7 @@ std::string escapeHtml(std::string_view text) {
   return out;
 }
 
-std::string page(std::string_view titleFr, std::string_view bodyHtml) {
+std::string page(std::string_view titleFr, std::string_view bodyHtml, PageWidth width) {
   std::string out;
   out.reserve(kStyle.size() + bodyHtml.size() + 512);
   out += "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -68,7 +78,8 @@ std::string page(std::string_view titleFr, std::string_view bodyHtml) {
   out += escapeHtml(titleFr);
   out += " \u2013 Mon espace sant\u00e9</title>\n<style>";
   out += kStyle;
-  out += "</style>\n</head>\n<body>\n<header>Mon espace sant\u00e9</header>\n<main>\n";
+  out += "</style>\n</head>\n<body>\n<header>Mon espace sant\u00e9</header>\n";
+  out += width == PageWidth::kWide ? "<main class=\"wide\">\n" : "<main>\n";
   out += bodyHtml;
   out += "\n</main>\n</body>\n</html>\n";
   return out;
@@ -92,6 +103,14 @@ http::Response htmlResponse(int status, std::string html) {
 http::Response messagePage(int status, std::string_view titleFr, std::string_view messageFr) {
   std::string body = "<h1>" + escapeHtml(titleFr) + "</h1>\n<p>" + escapeHtml(messageFr) + "</p>";
   return htmlResponse(status, page(titleFr, body));
+}
+
+http::Response seeOther(std::string location) {
+  http::Response response;
+  response.status = 303;
+  response.headers.set("Location", std::move(location));
+  response.headers.set("Cache-Control", "no-store");
+  return response;
 }
 
 std::string dateTimeFr(int64_t ms) {

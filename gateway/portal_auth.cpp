@@ -18,7 +18,6 @@ struct PortalAuth::CurrentSession {
 
 namespace {
 
-constexpr std::string_view kDefaultNext = "/portal/";
 constexpr size_t kMaxNextBytes = 4096;
 constexpr size_t kSessionIdBytes = 32;
 constexpr size_t kMaxCookieValueBytes = 128;
@@ -89,8 +88,10 @@ const char* loginEventName(LoginEvent::Kind kind) {
   return "login-failed";
 }
 
-std::string safePortalPath(std::string_view next) {
-  const std::string fallback(kDefaultNext);
+std::string safePortalPath(std::string_view next) { return safeAreaPath(next, "/portal"); }
+
+std::string safeAreaPath(std::string_view next, std::string_view prefix) {
+  const std::string fallback = std::string(prefix) + "/";
   if (next.empty() || next.size() > kMaxNextBytes) return fallback;
   for (char c : next) {
     const auto u = static_cast<unsigned char>(c);
@@ -98,7 +99,7 @@ std::string safePortalPath(std::string_view next) {
   }
   const size_t queryAt = next.find('?');
   const std::string_view path = next.substr(0, queryAt);
-  if (path != "/portal" && !startsWith(path, "/portal/")) return fallback;
+  if (path != prefix && !startsWith(path, fallback)) return fallback;
   if (path.find("//") != std::string_view::npos) return fallback;
   // Encoded slashes, backslashes and dots could become separators or dot segments once a
   // browser or proxy decodes them.
@@ -112,17 +113,73 @@ std::string safePortalPath(std::string_view next) {
   return std::string(next);
 }
 
-std::string portalSessionCookie(std::string_view sessionId, bool secure) {
-  std::string cookie = std::string(kPortalCookie) + "=" + std::string(sessionId) +
-                       "; Path=/portal; HttpOnly; SameSite=Lax";
+std::string sessionCookie(const LoginArea& area, std::string_view sessionId, bool secure) {
+  std::string cookie = area.cookieName + "=" + std::string(sessionId) + "; Path=" + area.prefix +
+                       "; HttpOnly; SameSite=" + area.sameSite;
   if (secure) cookie += "; Secure";
   return cookie;
 }
 
-std::string clearedPortalSessionCookie(bool secure) {
-  std::string cookie = std::string(kPortalCookie) + "=; Path=/portal; Max-Age=0; HttpOnly; SameSite=Lax";
+std::string clearedSessionCookie(const LoginArea& area, bool secure) {
+  std::string cookie = area.cookieName + "=; Path=" + area.prefix +
+                       "; Max-Age=0; HttpOnly; SameSite=" + area.sameSite;
   if (secure) cookie += "; Secure";
   return cookie;
+}
+
+std::string portalSessionCookie(std::string_view sessionId, bool secure) {
+  return sessionCookie(LoginArea::patientPortal(), sessionId, secure);
+}
+
+std::string clearedPortalSessionCookie(bool secure) {
+  return clearedSessionCookie(LoginArea::patientPortal(), secure);
+}
+
+LoginArea LoginArea::patientPortal() {
+  LoginArea area;
+  area.prefix = "/portal";
+  area.cookieName = std::string(kPortalCookie);
+  area.sameSite = "Lax";
+  area.roles = {"patient"};
+  area.titleFr = "Connexion \u00e0 Mon espace sant\u00e9";
+  area.codeSubjectFr = "Votre code de connexion \u00e0 Mon espace sant\u00e9";
+  return area;
+}
+
+LoginArea LoginArea::registry() {
+  LoginArea area;
+  area.prefix = "/registry";
+  area.cookieName = std::string(kRegistryCookie);
+  area.sameSite = "Strict";
+  area.roles = {"editor", "evaluator", "commission", "admin"};
+  area.titleFr = "Connexion au r\u00e9f\u00e9rencement Mon espace sant\u00e9";
+  area.codeSubjectFr = "Votre code de connexion au r\u00e9f\u00e9rencement Mon espace sant\u00e9";
+  return area;
+}
+
+bool LoginArea::admits(std::string_view role) const {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+Result<store::AccountRecord> createAccount(store::AccountStore& accounts, const NewAccount& input,
+                                           int64_t nowMs) {
+  store::AccountRecord account;
+  if (input.accountId.empty()) {
+    Result<std::string> accountId = oauth::randomToken(16);
+    if (!accountId) return accountId.takeError();
+    account.accountId = std::move(*accountId);
+  } else {
+    account.accountId = input.accountId;
+  }
+  account.login = store::normalizeLogin(trimmed(input.login));
+  account.role = input.role;
+  account.patientId = input.patientId;
+  account.passwordHash = "-";  // checked before the slow hash, replaced below
+  MES_RETURN_IF_ERROR(store::checkAccountRecord(account));
+  Result<std::string> hash = oauth::hashPassword(input.password);
+  if (!hash) return hash.takeError();
+  account.passwordHash = std::move(*hash);
+  return accounts.createAccount(account, nowMs);
 }
 
 std::vector<std::string> cookieValues(const http::Headers& headers, std::string_view name) {
@@ -151,8 +208,10 @@ std::vector<std::string> cookieValues(const http::Headers& headers, std::string_
 
 PortalAuth::PortalAuth(const Config& config, store::AccountStore& accounts,
                        store::PortalSessionStore& sessions, store::LoginThrottle& throttle,
-                       outbox::Outbox& outbox, const Clock& clock, Logger& logger)
+                       outbox::Outbox& outbox, const Clock& clock, Logger& logger,
+                       LoginArea area)
     : config_(config),
+      area_(std::move(area)),
       accounts_(accounts),
       sessions_(sessions),
       throttle_(throttle),
@@ -165,24 +224,25 @@ void PortalAuth::setLoginEventHandler(std::function<void(const LoginEvent&)> han
 }
 
 void PortalAuth::registerRoutes(Router& router) {
-  router.add("GET", "/portal/login", Interaction::kPublic, "",
+  const std::string& p = area_.prefix;
+  router.add("GET", p + "/login", Interaction::kPublic, "",
              [this](const http::Request& r, RequestContext& c) { return loginPage(r, c); });
-  router.add("POST", "/portal/login", Interaction::kPublic, "",
+  router.add("POST", p + "/login", Interaction::kPublic, "",
              [this](const http::Request& r, RequestContext& c) { return loginSubmit(r, c); });
-  router.add("GET", "/portal/otp", Interaction::kPublic, "",
+  router.add("GET", p + "/otp", Interaction::kPublic, "",
              [this](const http::Request& r, RequestContext& c) { return otpPage(r, c); });
-  router.add("POST", "/portal/otp", Interaction::kPublic, "",
+  router.add("POST", p + "/otp", Interaction::kPublic, "",
              [this](const http::Request& r, RequestContext& c) { return otpSubmit(r, c); });
-  router.add("POST", "/portal/logout", Interaction::kPublic, "",
+  router.add("POST", p + "/logout", Interaction::kPublic, "",
              [this](const http::Request& r, RequestContext& c) { return logout(r, c); });
-  router.addErrorRenderer("/portal/", [this](const Error& e, const RequestContext& c) {
+  router.addErrorRenderer(p + "/", [this](const Error& e, const RequestContext& c) {
     return renderError(e, c);
   });
 }
 
 Result<std::optional<PortalAuth::CurrentSession>> PortalAuth::currentSession(
     const http::Request& request, int64_t nowMs) {
-  for (std::string& id : cookieValues(request.headers, kPortalCookie)) {
+  for (std::string& id : cookieValues(request.headers, area_.cookieName)) {
     if (id.empty() || id.size() > kMaxCookieValueBytes) continue;
     Result<store::SessionRecord> found = sessions_.session(handleOf(id), nowMs);
     if (found) return std::optional<CurrentSession>(CurrentSession{std::move(id), std::move(*found)});
@@ -232,7 +292,7 @@ std::optional<PortalSession> PortalAuth::authenticated(const http::Request& requ
   }
   store::SessionRecord& record = (*current)->record;
   Result<store::AccountRecord> account = accounts_.account(record.accountId);
-  if (!account || account->role != "patient") return std::nullopt;
+  if (!account || !area_.admits(account->role)) return std::nullopt;
   if (now - record.lastSeenMs >= kSessionRenewIntervalMs) {
     record.lastSeenMs = now;
     record.expiresMs = now + int64_t{config_.portalSessionSeconds} * 1000;
@@ -243,6 +303,7 @@ std::optional<PortalSession> PortalAuth::authenticated(const http::Request& requ
   session.accountId = account->accountId;
   session.login = account->login;
   session.patientId = account->patientId;
+  session.role = account->role;
   session.csrfToken = record.csrfToken;
   return session;
 }
@@ -254,25 +315,19 @@ bool PortalAuth::csrfValid(const PortalSession& session, const Form& form) const
 }
 
 http::Response PortalAuth::redirectToLogin(const std::string& pathAndQuery) const {
-  return seeOther("/portal/login?next=" + http::percentEncode(safePortalPath(pathAndQuery)));
+  return seeOther(area_.prefix + "/login?next=" +
+                  http::percentEncode(safeAreaPath(pathAndQuery, area_.prefix)));
 }
 
 Result<store::AccountRecord> PortalAuth::createPatientAccount(const std::string& login,
                                                               const std::string& password,
                                                               const std::string& patientId) {
-  Result<std::string> accountId = oauth::randomToken(16);
-  if (!accountId) return accountId.takeError();
-  store::AccountRecord account;
-  account.accountId = std::move(*accountId);
-  account.login = store::normalizeLogin(trimmed(login));
+  NewAccount account;
+  account.login = login;
+  account.password = password;
   account.role = "patient";
   account.patientId = patientId;
-  account.passwordHash = "-";  // checked before the slow hash, replaced below
-  MES_RETURN_IF_ERROR(store::checkAccountRecord(account));
-  Result<std::string> hash = oauth::hashPassword(password);
-  if (!hash) return hash.takeError();
-  account.passwordHash = std::move(*hash);
-  return accounts_.createAccount(account, clock_.nowMs());
+  return createAccount(accounts_, account, clock_.nowMs());
 }
 
 Result<std::string> PortalAuth::dummyHash() {
@@ -316,21 +371,17 @@ void PortalAuth::emit(LoginEvent::Kind kind, std::string reason,
 // --- pages ----------------------------------------------------------------------------------
 
 http::Response PortalAuth::seeOther(const std::string& pathAndQuery) const {
-  http::Response response;
-  response.status = 303;
-  response.headers.set("Location", config_.baseUrl() + pathAndQuery);
-  response.headers.set("Cache-Control", "no-store");
-  return response;
+  return gateway::seeOther(config_.baseUrl() + pathAndQuery);
 }
 
 http::Response PortalAuth::loginForm(int status, const std::string& csrf, const std::string& next,
                                      const std::string& message, const std::string& login) const {
-  std::string body = "<h1>Connexion \u00e0 Mon espace sant\u00e9</h1>\n";
+  std::string body = "<h1>" + escapeHtml(area_.titleFr) + "</h1>\n";
   if (!message.empty()) {
     body += "<p class=\"error\" role=\"alert\">" + escapeHtml(message) + "</p>\n";
   }
   body +=
-      "<form method=\"post\" action=\"/portal/login\">\n"
+      "<form method=\"post\" action=\"" + area_.prefix + "/login\">\n"
       "<input type=\"hidden\" name=\"csrf\" value=\"" + escapeHtml(csrf) + "\">\n"
       "<input type=\"hidden\" name=\"next\" value=\"" + escapeHtml(next) + "\">\n"
       "<label for=\"login\">Identifiant</label>\n"
@@ -356,7 +407,7 @@ http::Response PortalAuth::otpForm(int status, const std::string& csrf, const st
   body += "<p class=\"info\">Un code \u00e0 " + std::to_string(kOtpDigits) +
           " chiffres vient de vous \u00eatre envoy\u00e9. Il est valable " +
           minutesText(config_.portalOtpSeconds) + ".</p>\n"
-          "<form method=\"post\" action=\"/portal/otp\">\n"
+          "<form method=\"post\" action=\"" + area_.prefix + "/otp\">\n"
           "<input type=\"hidden\" name=\"csrf\" value=\"" + escapeHtml(csrf) + "\">\n"
           "<input type=\"hidden\" name=\"next\" value=\"" + escapeHtml(next) + "\">\n"
           "<label for=\"code\">Code re\u00e7u</label>\n"
@@ -365,7 +416,7 @@ http::Response PortalAuth::otpForm(int status, const std::string& csrf, const st
           "}\" maxlength=\"" + std::to_string(kOtpDigits) + "\" required>\n"
           "<button type=\"submit\">Valider</button>\n"
           "</form>\n"
-          "<p><a href=\"/portal/login?next=" + escapeHtml(http::percentEncode(next)) +
+          "<p><a href=\"" + area_.prefix + "/login?next=" + escapeHtml(http::percentEncode(next)) +
           "\">Recommencer la connexion</a></p>";
   return htmlResponse(status, page("Code de connexion", body));
 }
@@ -374,7 +425,7 @@ http::Response PortalAuth::forbiddenPage(const std::string& next) const {
   const std::string body =
       "<h1>Formulaire expir\u00e9</h1>\n<p class=\"error\" role=\"alert\">Ce formulaire n'est "
       "plus valide (session expir\u00e9e ou formulaire envoy\u00e9 depuis un autre site). Aucune "
-      "action n'a \u00e9t\u00e9 effectu\u00e9e.</p>\n<p><a href=\"/portal/login?next=" +
+      "action n'a \u00e9t\u00e9 effectu\u00e9e.</p>\n<p><a href=\"" + area_.prefix + "/login?next=" +
       escapeHtml(http::percentEncode(next)) + "\">Revenir \u00e0 la connexion</a></p>";
   return htmlResponse(403, page("Formulaire expir\u00e9", body));
 }
@@ -437,29 +488,35 @@ http::Response PortalAuth::renderError(const Error& error, const RequestContext&
   return response;
 }
 
-// GET /portal/login
+// GET <area>/login
 http::Response PortalAuth::loginPage(const http::Request& request, RequestContext& context) {
   const int64_t now = clock_.nowMs();
-  const std::string next = safePortalPath(http::firstValue(request.query, "next"));
+  const std::string next = safeAreaPath(http::firstValue(request.query, "next"), area_.prefix);
   Result<std::optional<CurrentSession>> current = currentSession(request, now);
   if (!current) return renderError(current.error(), context);
   if (*current) {
-    if ((*current)->record.state == store::SessionState::kAuthenticated) return seeOther(next);
-    return loginForm(200, (*current)->record.csrfToken, next, "", "");
+    const store::SessionRecord& record = (*current)->record;
+    if (record.state != store::SessionState::kAuthenticated) {
+      return loginForm(200, record.csrfToken, next, "", "");
+    }
+    Result<store::AccountRecord> account = accounts_.account(record.accountId);
+    if (account && area_.admits(account->role)) return seeOther(next);
+    // The session of an account this area does not admit (another area's cookie value put
+    // under this one): start afresh rather than send the visitor back and forth.
   }
   std::string sessionId;
   Result<store::SessionRecord> created = newAnonymousSession(now, sessionId);
   if (!created) return renderError(created.error(), context);
   http::Response response = loginForm(200, created->csrfToken, next, "", "");
-  response.headers.set("Set-Cookie", portalSessionCookie(sessionId, config_.tls()));
+  response.headers.set("Set-Cookie", sessionCookie(area_, sessionId, config_.tls()));
   return response;
 }
 
-// POST /portal/login
+// POST <area>/login
 http::Response PortalAuth::loginSubmit(const http::Request& request, RequestContext& context) {
   const int64_t now = clock_.nowMs();
   const Form form = http::parseForm(request.body);
-  const std::string next = safePortalPath(http::firstValue(form, "next"));
+  const std::string next = safeAreaPath(http::firstValue(form, "next"), area_.prefix);
 
   Result<std::optional<CurrentSession>> current = currentSession(request, now);
   if (!current) return renderError(current.error(), context);
@@ -497,8 +554,8 @@ http::Response PortalAuth::loginSubmit(const http::Request& request, RequestCont
   if (!found && found.error().kind != ErrorKind::kNotFound) {
     return renderError(found.error(), context);
   }
-  // Only patients log in here; any other login costs the same password check as a real one.
-  if (!found || found->role != "patient") {
+  // Only the area's roles log in here; any other login costs the same password check.
+  if (!found || !area_.admits(found->role)) {
     Result<std::string> dummy = dummyHash();
     if (!dummy) return renderError(dummy.error(), context);
     (void)oauth::verifyPassword(password, *dummy);
@@ -568,9 +625,9 @@ http::Response PortalAuth::loginSubmit(const http::Request& request, RequestCont
   if (!nextCsrf) return renderError(nextCsrf.error(), context);
 
   outbox::Notification notification;
-  notification.recipient = account.patientId;
+  notification.recipient = account.role == "patient" ? account.patientId : account.login;
   notification.kind = "login-code";
-  notification.subject = "Votre code de connexion \u00e0 Mon espace sant\u00e9";
+  notification.subject = area_.codeSubjectFr;
   notification.body = "Votre code de connexion est " + *code + ". Il est valable " +
                       minutesText(config_.portalOtpSeconds) +
                       ".\nNe le communiquez \u00e0 personne : Mon espace sant\u00e9 ne vous le "
@@ -597,15 +654,15 @@ http::Response PortalAuth::loginSubmit(const http::Request& request, RequestCont
     return renderError(replaced.error(), context);
   }
   oauth::secureWipe(*code);
-  http::Response response = seeOther("/portal/otp?next=" + http::percentEncode(next));
-  response.headers.set("Set-Cookie", portalSessionCookie(*nextId, config_.tls()));
+  http::Response response = seeOther(area_.prefix + "/otp?next=" + http::percentEncode(next));
+  response.headers.set("Set-Cookie", sessionCookie(area_, *nextId, config_.tls()));
   return response;
 }
 
-// GET /portal/otp
+// GET <area>/otp
 http::Response PortalAuth::otpPage(const http::Request& request, RequestContext& context) {
   const int64_t now = clock_.nowMs();
-  const std::string next = safePortalPath(http::firstValue(request.query, "next"));
+  const std::string next = safeAreaPath(http::firstValue(request.query, "next"), area_.prefix);
   Result<std::optional<CurrentSession>> current = currentSession(request, now);
   if (!current) return renderError(current.error(), context);
   if (!*current || (*current)->record.state != store::SessionState::kOtpPending) {
@@ -614,11 +671,11 @@ http::Response PortalAuth::otpPage(const http::Request& request, RequestContext&
   return otpForm(200, (*current)->record.csrfToken, next, "");
 }
 
-// POST /portal/otp
+// POST <area>/otp
 http::Response PortalAuth::otpSubmit(const http::Request& request, RequestContext& context) {
   const int64_t now = clock_.nowMs();
   const Form form = http::parseForm(request.body);
-  const std::string next = safePortalPath(http::firstValue(form, "next"));
+  const std::string next = safeAreaPath(http::firstValue(form, "next"), area_.prefix);
   Result<std::optional<CurrentSession>> current = currentSession(request, now);
   if (!current) return renderError(current.error(), context);
   const std::string& csrf = http::firstValue(form, "csrf");
@@ -684,11 +741,11 @@ http::Response PortalAuth::otpSubmit(const http::Request& request, RequestContex
   }
   emit(LoginEvent::Kind::kLoginSucceeded, "", &*account, request, context, now);
   http::Response response = seeOther(next);
-  response.headers.set("Set-Cookie", portalSessionCookie(*nextId, config_.tls()));
+  response.headers.set("Set-Cookie", sessionCookie(area_, *nextId, config_.tls()));
   return response;
 }
 
-// POST /portal/logout
+// POST <area>/logout
 http::Response PortalAuth::logout(const http::Request& request, RequestContext& context) {
   const int64_t now = clock_.nowMs();
   const Form form = http::parseForm(request.body);
@@ -697,12 +754,12 @@ http::Response PortalAuth::logout(const http::Request& request, RequestContext& 
   const std::string& csrf = http::firstValue(form, "csrf");
   if (!*current || csrf.empty() ||
       !oauth::constantTimeEquals(csrf, (*current)->record.csrfToken)) {
-    return forbiddenPage(std::string(kDefaultNext));
+    return forbiddenPage(area_.prefix + "/");
   }
   Status deleted = sessions_.deleteSession((*current)->record.handle);
   if (!deleted) return renderError(deleted.error(), context);
-  http::Response response = seeOther("/portal/login");
-  response.headers.set("Set-Cookie", clearedPortalSessionCookie(config_.tls()));
+  http::Response response = seeOther(area_.prefix + "/login");
+  response.headers.set("Set-Cookie", clearedSessionCookie(area_, config_.tls()));
   return response;
 }
 

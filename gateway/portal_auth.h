@@ -1,6 +1,11 @@
-// Patient login on /portal (SPEC §1, issue #3): password, then a one-time code sent through the
-// notification outbox; the portal session, its CSRF token, account lockout and a per-address
-// rate limit.
+// Login with a password, then a one-time code sent through the notification outbox (SPEC §1,
+// issue #3): the session, its CSRF token, account lockout and a per-address rate limit. One
+// PortalAuth serves one login area (LoginArea): the patient portal under /portal (patients),
+// and the referencing registry under /registry (editors, evaluators, commission members and
+// administrators, issue #5). The two areas share the accounts, the sessions table and the
+// per-address limit, and nothing else: their cookies have different names and paths, and a
+// session only ever authenticates an account whose role the area admits. The pages below are
+// named for /portal; the registry's are the same under /registry.
 //
 // Pages and redirects:
 //   GET  /portal/login?next=P   login form (login, password, csrf, next); starts an anonymous
@@ -40,8 +45,12 @@
 // the store; then 429 until the window ends. Behind a reverse proxy every client has the
 // proxy's address: set the limit with that in mind (the address is the TCP peer's).
 //
-// `next` is only ever a path of this portal (safePortalPath), so no page here redirects
-// elsewhere (no open redirect).
+// `next` is only ever a path of this area (safeAreaPath), so no page here redirects elsewhere
+// (no open redirect).
+//
+// The registry area differs in: cookie mes_registry, Path=/registry, SameSite=Strict (nobody
+// arrives there by a redirect from another site); the one-time code goes to the account's login
+// (an e-mail address) as recipient, where a patient's goes to the patient id.
 #pragma once
 
 #include <cstdint>
@@ -65,6 +74,7 @@
 namespace mes::gateway {
 
 inline constexpr std::string_view kPortalCookie = "mes_portal";
+inline constexpr std::string_view kRegistryCookie = "mes_registry";
 inline constexpr int kMaxOtpAttempts = 5;
 inline constexpr int kOtpDigits = 6;
 inline constexpr int64_t kAddressFailuresPerWindow = 30;
@@ -72,11 +82,26 @@ inline constexpr int64_t kAddressWindowMs = 15 * 60 * 1000;
 // authenticated() writes the renewed idle expiry at most this often per session.
 inline constexpr int64_t kSessionRenewIntervalMs = 60 * 1000;
 
-// The authenticated patient behind a portal request.
+// Where a login lives.
+struct LoginArea {
+  std::string prefix;      // "/portal": pages <prefix>/login, /otp, /logout; the cookie's Path
+  std::string cookieName;  // "mes_portal"
+  std::string sameSite;    // "Lax" | "Strict"
+  std::vector<std::string> roles;  // the account roles that may log in here
+  std::string titleFr;     // heading of the login form
+  std::string codeSubjectFr;  // subject of the one-time code message
+
+  static LoginArea patientPortal();  // /portal, mes_portal, Lax, patients
+  static LoginArea registry();       // /registry, mes_registry, Strict, the four registry roles
+  bool admits(std::string_view role) const;
+};
+
+// The authenticated account behind a request of the area.
 struct PortalSession {
   std::string accountId;
   std::string login;
-  std::string patientId;
+  std::string role;
+  std::string patientId;  // patients only
   std::string csrfToken;  // what every form of this session must carry in the field "csrf"
 };
 
@@ -102,17 +127,35 @@ struct LoginEvent {
 // "login-succeeded" | "login-failed" | "account-locked" | "otp-failed"
 const char* loginEventName(LoginEvent::Kind kind);
 
-// `next` when it is a path of the portal that is safe to redirect to, otherwise "/portal/".
+// `next` when it is a path of the area under `prefix` ("/portal", "/registry") that is safe to
+// redirect to, otherwise "<prefix>/". safePortalPath(next) is safeAreaPath(next, "/portal").
 // Accepted: "/portal" or a path starting with "/portal/", with an optional query string kept as
 // is. Refused anywhere: a backslash, a control, space or non-ASCII byte, a fragment, more than
 // 4096 bytes (an authorization request with a long state still fits). Refused in the path: "//",
 // dot segments ("/portal/../oauth"), percent-encoded dots, slashes and backslashes. A scheme or
 // host cannot appear, since the path must start with "/portal".
+std::string safeAreaPath(std::string_view next, std::string_view prefix);
 std::string safePortalPath(std::string_view next);
 
-// The Set-Cookie value for a session id, and the one that removes the cookie (Max-Age=0).
+// The Set-Cookie value for a session id, and the one that removes the cookie (Max-Age=0); the
+// portal* ones are the patient portal's.
+std::string sessionCookie(const LoginArea& area, std::string_view sessionId, bool secure);
+std::string clearedSessionCookie(const LoginArea& area, bool secure);
 std::string portalSessionCookie(std::string_view sessionId, bool secure);
 std::string clearedPortalSessionCookie(bool secure);
+
+// A new account of any role. The password is hashed here (oauth/password.h), never stored.
+struct NewAccount {
+  std::string accountId;  // empty: a random one
+  std::string login;      // trimmed and lower-cased (ASCII) here
+  std::string password;
+  std::string role;
+  std::string patientId;  // patients only
+};
+// kInvalid "password-invalid" for an empty or over-long password; the store's refusals
+// (kInvalid "invalid-account", kConflict "already-exists"), checked before the slow hash.
+Result<store::AccountRecord> createAccount(store::AccountStore& accounts, const NewAccount& account,
+                                           int64_t nowMs);
 // Every value of the cookie `name` in the request's Cookie header(s), in order.
 std::vector<std::string> cookieValues(const http::Headers& headers, std::string_view name);
 
@@ -122,26 +165,28 @@ class PortalAuth {
   // (store::SqliteAccountStore).
   PortalAuth(const Config& config, store::AccountStore& accounts,
              store::PortalSessionStore& sessions, store::LoginThrottle& throttle,
-             outbox::Outbox& outbox, const Clock& clock, Logger& logger);
+             outbox::Outbox& outbox, const Clock& clock, Logger& logger,
+             LoginArea area = LoginArea::patientPortal());
 
-  // /portal/login, /portal/otp, /portal/logout and the "/portal/" error renderer.
+  // <prefix>/login, /otp, /logout and the "<prefix>/" error renderer (HTML pages).
   void registerRoutes(Router& router);
 
-  // The authenticated (password AND one-time code) session of this request, or nullopt. Renews
-  // the idle expiry (written at most every kSessionRenewIntervalMs).
+  // The authenticated (password AND one-time code) session of this request, for an account
+  // whose role the area admits, or nullopt. Renews the idle expiry (written at most every
+  // kSessionRenewIntervalMs).
   std::optional<PortalSession> authenticated(const http::Request& request);
+
+  const LoginArea& area() const { return area_; }
 
   // Constant-time check of the form field "csrf" against the session's token.
   bool csrfValid(const PortalSession& session,
                  const std::vector<std::pair<std::string, std::string>>& form) const;
 
-  // 303 to /portal/login?next=<percent-encoded pathAndQuery> (pathAndQuery through
-  // safePortalPath first).
+  // 303 to <prefix>/login?next=<percent-encoded pathAndQuery> (pathAndQuery through
+  // safeAreaPath first).
   http::Response redirectToLogin(const std::string& pathAndQuery) const;
 
-  // Creates a patient account (hashes the password). Used by the CLI and seed-demo.
-  // kInvalid "password-invalid" for an empty or over-long password; the store's refusals
-  // (kInvalid "invalid-account", kConflict "already-exists").
+  // Creates a patient account (createAccount). Used by the CLI and seed-demo.
   Result<store::AccountRecord> createPatientAccount(const std::string& login,
                                                     const std::string& password,
                                                     const std::string& patientId);
@@ -178,6 +223,7 @@ class PortalAuth {
             const http::Request& request, const RequestContext& context, int64_t nowMs);
 
   const Config& config_;
+  const LoginArea area_;
   store::AccountStore& accounts_;
   store::PortalSessionStore& sessions_;
   store::LoginThrottle& throttle_;

@@ -218,7 +218,10 @@ Status TokenAccessPolicy::admit(ActiveAccess& access) {
   // After the pairing: an ended pairing also revokes its grants, and "the pairing has ended"
   // is the answer that tells the app what to do.
   if (!state->familyLive) return unauthorized("token-revoked", "This access token has been revoked.");
-  access.scopes = claims.scopes.intersect(pairing->scope);
+  // The registry's grant bounds every token too, also one issued before a narrower grant.
+  auto granted = oauth::ScopeSet::parse(access.service.allowedScopes);
+  if (!granted) return Error::internal("service " + claims.clientId + ": unreadable allowed scopes");
+  access.scopes = claims.scopes.intersect(pairing->scope).intersect(*granted);
   access.pairing = std::move(*pairing);
   return Status::ok();
 }

@@ -13,8 +13,9 @@
 // revocation takes effect on the next request on every instance sharing the store. What that
 // read points at is cached by version: the service record (its JWKS, redirect URIs, name, OID)
 // and the parsed Consent are re-read only when their version changed. The scope used is the
-// token's scope intersected with the pairing's current scope, so narrowing a pairing also
-// takes effect at once.
+// token's scope intersected with the pairing's current scope and with the service's current
+// allowedScopes (what the referencing commission granted), so narrowing either also takes
+// effect at once.
 #pragma once
 
 #include <cstdint>
@@ -52,7 +53,7 @@ struct ActiveAccess {
   AccessTokenClaims claims;
   store::ServiceRecord service;
   Pairing pairing;
-  oauth::ScopeSet scopes;  // token scope ∩ pairing scope
+  oauth::ScopeSet scopes;  // token scope ∩ pairing scope ∩ service's allowed scopes
 };
 
 class AccessTokens {

@@ -13,7 +13,8 @@
 namespace mes::outbox {
 
 struct Notification {
-  std::string recipient;  // the patient's logical id (Patient/<id> without the type)
+  std::string recipient;  // the patient's logical id (Patient/<id> without the type), or for
+                          // a registry account (gateway/portal_auth.h) its login, an e-mail
   std::string kind;       // stable machine name: "login-code", "pairing-created", ...
   std::string subject;    // one line, in French, shown as the message title
   std::string body;       // plain text, in French

@@ -1,7 +1,8 @@
 // The shared SQLite database: connections, WAL checkpoints and the numbered migrations of
 // every store built over it. Each store's source describes its own tables and why
-// (sqlite_repository.cpp: migrations 1, 3 and 6; sqlite_oauth_stores.cpp: migration 2;
-// sqlite_account_store.cpp: migration 4; sqlite_audit_log.cpp: migration 5).
+// (sqlite_repository.cpp: migrations 1, 3 and 7; sqlite_oauth_stores.cpp: migration 2;
+// sqlite_account_store.cpp: migration 4; sqlite_audit_log.cpp: migrations 5 and 6;
+// sqlite_registry_store.cpp: migration 8).
 // schema_migrations(version PK, name, applied_at) lists the migrations applied; each one runs,
 // with its row there, in the same transaction.
 //
@@ -276,6 +277,95 @@ CREATE TABLE date_index (
   PRIMARY KEY (rid, param, low_ms, high_ms)
 ) WITHOUT ROWID;
 )sql"},
+    // sqlite_registry_store.cpp: the referencing registry (issue #5).
+    Migration{8, "referencing registry", R"sql(
+CREATE TABLE registry_organisations (
+  organisation_id TEXT    PRIMARY KEY,
+  legal_name      TEXT    NOT NULL CHECK (legal_name <> ''),
+  siret           TEXT    NOT NULL UNIQUE CHECK (length(siret) = 14 AND siret NOT GLOB '*[^0-9]*'),
+  editor_oid      TEXT    NOT NULL UNIQUE CHECK (editor_oid <> ''),
+  contact         TEXT    NOT NULL,
+  created_ms      INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE registry_members (
+  account_id      TEXT    PRIMARY KEY,
+  organisation_id TEXT    NOT NULL REFERENCES registry_organisations (organisation_id),
+  created_ms      INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX registry_members_by_organisation ON registry_members (organisation_id);
+
+CREATE TABLE registry_services (
+  client_id          TEXT    PRIMARY KEY REFERENCES services (client_id),
+  organisation_id    TEXT    REFERENCES registry_organisations (organisation_id),
+  editor_siret       TEXT    NOT NULL,
+  contact            TEXT    NOT NULL,
+  description        TEXT    NOT NULL,
+  category           TEXT    NOT NULL,
+  website            TEXT    NOT NULL,
+  requested_accesses TEXT    NOT NULL,
+  granted_accesses   TEXT    NOT NULL,
+  decision           TEXT    NOT NULL CHECK (decision IN
+                       ('', 'favourable', 'favourable_with_reservations', 'unfavourable')),
+  evaluation_round   INTEGER NOT NULL CHECK (evaluation_round >= 0)
+) STRICT;
+CREATE INDEX registry_services_by_organisation ON registry_services (organisation_id)
+  WHERE organisation_id IS NOT NULL;
+
+CREATE TABLE registry_reservations (
+  client_id TEXT    NOT NULL REFERENCES registry_services (client_id),
+  position  INTEGER NOT NULL,
+  text      TEXT    NOT NULL,
+  PRIMARY KEY (client_id, position)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE registry_history (
+  seq              INTEGER PRIMARY KEY,
+  client_id        TEXT    NOT NULL REFERENCES services (client_id),
+  recorded_ms      INTEGER NOT NULL,
+  action           TEXT    NOT NULL CHECK (action <> ''),
+  from_status      TEXT    NOT NULL,
+  to_status        TEXT    NOT NULL,
+  actor_account_id TEXT    NOT NULL,
+  actor_login      TEXT    NOT NULL,
+  actor_role       TEXT    NOT NULL,
+  reason           TEXT    NOT NULL,
+  detail           TEXT    NOT NULL
+) STRICT;
+CREATE INDEX registry_history_by_service ON registry_history (client_id, seq);
+CREATE TRIGGER registry_history_no_update BEFORE UPDATE ON registry_history
+  BEGIN SELECT RAISE(ABORT, 'the registry history is append-only'); END;
+CREATE TRIGGER registry_history_no_delete BEFORE DELETE ON registry_history
+  BEGIN SELECT RAISE(ABORT, 'the registry history is append-only'); END;
+
+CREATE TABLE registry_marks (
+  client_id        TEXT    NOT NULL REFERENCES services (client_id),
+  round            INTEGER NOT NULL CHECK (round >= 1),
+  criterion_id     TEXT    NOT NULL,
+  verdict          TEXT    NOT NULL CHECK (verdict IN ('met', 'not_met', 'not_applicable')),
+  note             TEXT    NOT NULL,
+  actor_account_id TEXT    NOT NULL,
+  actor_login      TEXT    NOT NULL,
+  marked_ms        INTEGER NOT NULL,
+  PRIMARY KEY (client_id, round, criterion_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE registry_evidence (
+  evidence_id            TEXT    PRIMARY KEY,
+  client_id              TEXT    NOT NULL REFERENCES services (client_id),
+  kind                   TEXT    NOT NULL CHECK (kind IN ('test-report')),
+  content                TEXT    NOT NULL,
+  sha256                 TEXT    NOT NULL,
+  uploaded_by_account_id TEXT    NOT NULL,
+  uploaded_by_login      TEXT    NOT NULL,
+  uploaded_ms            INTEGER NOT NULL,
+  UNIQUE (client_id, sha256)
+) STRICT;
+CREATE TRIGGER registry_evidence_no_update BEFORE UPDATE ON registry_evidence
+  BEGIN SELECT RAISE(ABORT, 'registry evidence is append-only'); END;
+CREATE TRIGGER registry_evidence_no_delete BEFORE DELETE ON registry_evidence
+  BEGIN SELECT RAISE(ABORT, 'registry evidence is append-only'); END;
+)sql"},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(
@@ -365,6 +455,8 @@ SqliteDatabase::~SqliteDatabase() {
 int64_t SqliteDatabase::latestSchemaVersion() {
   return kMigrations.back().version;
 }
+
+int64_t SqliteDatabase::migrationCount() { return static_cast<int64_t>(kMigrations.size()); }
 
 Result<std::shared_ptr<SqliteDatabase>> SqliteDatabase::open(const SqliteOptions& options,
                                                              const Clock& clock) {

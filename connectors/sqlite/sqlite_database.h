@@ -122,6 +122,8 @@ class SqliteDatabase {
   int64_t schemaVersion() const { return schemaVersion_; }
   // The highest migration this code knows.
   static int64_t latestSchemaVersion();
+  // How many migrations this code knows (versions may skip a number reserved by a branch).
+  static int64_t migrationCount();
   const std::string& path() const { return options_.path; }
 
  private:

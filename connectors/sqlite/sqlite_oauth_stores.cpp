@@ -6,8 +6,9 @@
 //            allowed_scopes, status, version, created_ms, updated_ms)
 //   service_redirect_uris(client_id, position, uri)  PK (client_id, position), WITHOUT ROWID
 //     One row per service; its redirect URIs in a child table in their given order, so that
-//     no list encoding is parsed back. The referencing workflow (#5) adds its own tables keyed
-//     by client_id. Reads join both tables in one statement (one snapshot).
+//     no list encoding is parsed back. The referencing registry (#5) adds its own tables keyed
+//     by client_id (sqlite_registry_store.cpp) and writes these rows in the same transactions
+//     (sqlite_service_rows.h). Reads join both tables in one statement (one snapshot).
 //
 //   authorization_codes(handle PK, client_id, redirect_uri, code_challenge, patient_id, scope,
 //                       nonce, expires_ms)   index authorization_codes_by_expiry (expires_ms)
@@ -35,6 +36,7 @@
 #include <string_view>
 
 #include "connectors/sqlite/sqlite_db.h"
+#include "connectors/sqlite/sqlite_service_rows.h"
 
 namespace mes::store {
 namespace {
@@ -43,31 +45,6 @@ using sqlite::Connection;
 using sqlite::Statement;
 
 // --- SQL ------------------------------------------------------------------------------------
-
-constexpr std::string_view kInsertService =
-    "INSERT INTO services (client_id, name, editor_name, editor_oid, client_type, jwks, "
-    "jwks_uri, allowed_scopes, status, version, created_ms, updated_ms) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (client_id) DO NOTHING";
-constexpr std::string_view kSelectServiceVersion =
-    "SELECT version, created_ms FROM services WHERE client_id = ?";
-constexpr std::string_view kUpdateService =
-    "UPDATE services SET name = ?, editor_name = ?, editor_oid = ?, client_type = ?, jwks = ?, "
-    "jwks_uri = ?, allowed_scopes = ?, status = ?, version = ?, updated_ms = ? "
-    "WHERE client_id = ?";
-constexpr std::string_view kDeleteRedirectUris =
-    "DELETE FROM service_redirect_uris WHERE client_id = ?";
-constexpr std::string_view kInsertRedirectUri =
-    "INSERT INTO service_redirect_uris (client_id, position, uri) VALUES (?, ?, ?)";
-constexpr std::string_view kSelectService =
-    "SELECT s.client_id, s.name, s.editor_name, s.editor_oid, s.client_type, s.jwks, "
-    "s.jwks_uri, s.allowed_scopes, s.status, s.version, s.created_ms, s.updated_ms, u.uri "
-    "FROM services AS s LEFT JOIN service_redirect_uris AS u ON u.client_id = s.client_id "
-    "WHERE s.client_id = ? ORDER BY u.position";
-constexpr std::string_view kSelectServices =
-    "SELECT s.client_id, s.name, s.editor_name, s.editor_oid, s.client_type, s.jwks, "
-    "s.jwks_uri, s.allowed_scopes, s.status, s.version, s.created_ms, s.updated_ms, u.uri "
-    "FROM services AS s LEFT JOIN service_redirect_uris AS u ON u.client_id = s.client_id "
-    "ORDER BY s.client_id, u.position";
 
 constexpr std::string_view kInsertCode =
     "INSERT INTO authorization_codes (handle, client_id, redirect_uri, code_challenge, "
@@ -123,56 +100,12 @@ Error alreadyExists(std::string message) {
   return Error::make(ErrorKind::kConflict, "already-exists", std::move(message));
 }
 
-Error serviceNotFound(const std::string& clientId) {
-  return Error::make(ErrorKind::kNotFound, "not-found", "Service " + clientId + " does not exist.");
-}
-
 Error codeInvalid() {
   return Error::make(ErrorKind::kNotFound, "code-invalid",
                      "The authorization code is invalid, expired or already used.");
 }
 
 // --- helpers --------------------------------------------------------------------------------
-
-Status insertRedirectUris(Connection& db, const ServiceRecord& service) {
-  Result<Statement> stmt = db.prepare(kInsertRedirectUri);
-  if (!stmt) return stmt.takeError();
-  int64_t position = 0;
-  for (const std::string& uri : service.redirectUris) {
-    stmt->bindText(1, service.clientId);
-    stmt->bindInt64(2, position++);
-    stmt->bindText(3, uri);
-    MES_RETURN_IF_ERROR(stmt->run());
-  }
-  return Status::ok();
-}
-
-// Reads the rows of kSelectService / kSelectServices (one per redirect URI, grouped by
-// client id) into records.
-Result<std::vector<ServiceRecord>> readServices(Statement& stmt) {
-  std::vector<ServiceRecord> services;
-  for (;;) {
-    Result<bool> row = stmt.step();
-    if (!row) return row.takeError();
-    if (!*row) return services;
-    if (services.empty() || services.back().clientId != stmt.textAt(0)) {
-      ServiceRecord& service = services.emplace_back();
-      service.clientId = stmt.stringAt(0);
-      service.name = stmt.stringAt(1);
-      service.editorName = stmt.stringAt(2);
-      service.editorOid = stmt.stringAt(3);
-      service.clientType = stmt.stringAt(4);
-      service.jwks = stmt.stringAt(5);
-      service.jwksUri = stmt.stringAt(6);
-      service.allowedScopes = stmt.stringAt(7);
-      service.status = stmt.stringAt(8);
-      service.version = stmt.int64At(9);
-      service.createdMs = stmt.int64At(10);
-      service.updatedMs = stmt.int64At(11);
-    }
-    if (!stmt.isNull(12)) services.back().redirectUris.push_back(stmt.stringAt(12));
-  }
-}
 
 // A refresh token as kSelectRefreshToken reads it, with its family's state.
 struct StoredRefreshToken {
@@ -250,94 +183,31 @@ Result<ServiceRecord> SqliteOAuthStores::createService(const ServiceRecord& serv
   created.version = 1;
   created.createdMs = clock_.nowMs();
   created.updatedMs = created.createdMs;
-  Status written = database_->write([&](Connection& db) -> Status {
-    Result<Statement> stmt = db.prepare(kInsertService);
-    if (!stmt) return stmt.takeError();
-    stmt->bindText(1, created.clientId);
-    stmt->bindText(2, created.name);
-    stmt->bindText(3, created.editorName);
-    stmt->bindText(4, created.editorOid);
-    stmt->bindText(5, created.clientType);
-    stmt->bindText(6, created.jwks);
-    stmt->bindText(7, created.jwksUri);
-    stmt->bindText(8, created.allowedScopes);
-    stmt->bindText(9, created.status);
-    stmt->bindInt64(10, created.createdMs);
-    stmt->bindInt64(11, created.updatedMs);
-    Result<int64_t> inserted = runCounting(db, *stmt);
-    if (!inserted) return inserted.takeError();
-    if (*inserted == 0) {
-      return alreadyExists("A service with client id " + created.clientId + " already exists.");
-    }
-    return insertRedirectUris(db, created);
-  });
+  Status written = database_->write(
+      [&](Connection& db) -> Status { return sqlite::insertServiceRows(db, created); });
   if (!written) return written.takeError();
   return created;
 }
 
 Result<ServiceRecord> SqliteOAuthStores::service(const std::string& clientId) {
-  Result<std::vector<ServiceRecord>> found =
-      database_->read([&](Connection& db) -> Result<std::vector<ServiceRecord>> {
-        Result<Statement> stmt = db.prepare(kSelectService);
-        if (!stmt) return stmt.takeError();
-        stmt->bindText(1, clientId);
-        return readServices(*stmt);
-      });
+  Result<std::optional<ServiceRecord>> found = database_->read(
+      [&](Connection& db) { return sqlite::selectService(db, clientId); });
   if (!found) return found.takeError();
-  if (found->empty()) return serviceNotFound(clientId);
-  return std::move(found->front());
+  if (!*found) return sqlite::serviceNotFound(clientId);
+  return std::move(**found);
 }
 
 Result<std::vector<ServiceRecord>> SqliteOAuthStores::services() {
-  return database_->read([](Connection& db) -> Result<std::vector<ServiceRecord>> {
-    Result<Statement> stmt = db.prepare(kSelectServices);
-    if (!stmt) return stmt.takeError();
-    return readServices(*stmt);
-  });
+  return database_->read([](Connection& db) { return sqlite::selectServices(db); });
 }
 
 Result<ServiceRecord> SqliteOAuthStores::updateService(const ServiceRecord& service,
                                                        int64_t expectedVersion) {
   MES_RETURN_IF_ERROR(checkServiceRecord(service));
   ServiceRecord updated = service;
-  updated.version = expectedVersion + 1;
-  updated.updatedMs = clock_.nowMs();
+  const int64_t now = clock_.nowMs();
   Status written = database_->write([&](Connection& db) -> Status {
-    {
-      Result<Statement> stmt = db.prepare(kSelectServiceVersion);
-      if (!stmt) return stmt.takeError();
-      stmt->bindText(1, updated.clientId);
-      Result<bool> row = stmt->step();
-      if (!row) return row.takeError();
-      if (!*row) return serviceNotFound(updated.clientId);
-      const int64_t current = stmt->int64At(0);
-      updated.createdMs = stmt->int64At(1);
-      if (current != expectedVersion) {
-        return Error::make(ErrorKind::kPreconditionFailed, "version-conflict",
-                           "Version conflict on service " + updated.clientId +
-                               ": expected version " + std::to_string(expectedVersion) +
-                               ", current version is " + std::to_string(current) + ".");
-      }
-    }
-    Result<Statement> stmt = db.prepare(kUpdateService);
-    if (!stmt) return stmt.takeError();
-    stmt->bindText(1, updated.name);
-    stmt->bindText(2, updated.editorName);
-    stmt->bindText(3, updated.editorOid);
-    stmt->bindText(4, updated.clientType);
-    stmt->bindText(5, updated.jwks);
-    stmt->bindText(6, updated.jwksUri);
-    stmt->bindText(7, updated.allowedScopes);
-    stmt->bindText(8, updated.status);
-    stmt->bindInt64(9, updated.version);
-    stmt->bindInt64(10, updated.updatedMs);
-    stmt->bindText(11, updated.clientId);
-    MES_RETURN_IF_ERROR(stmt->run());
-    Result<Statement> removeUris = db.prepare(kDeleteRedirectUris);
-    if (!removeUris) return removeUris.takeError();
-    removeUris->bindText(1, updated.clientId);
-    MES_RETURN_IF_ERROR(removeUris->run());
-    return insertRedirectUris(db, updated);
+    return sqlite::updateServiceRows(db, updated, expectedVersion, now);
   });
   if (!written) return written.takeError();
   return updated;

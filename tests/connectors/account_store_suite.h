@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "connectors/store/account_store.h"
+#include "connectors/store_checks.h"
 #include "core/status.h"
 
 BOOST_AUTO_TEST_SUITE(MES_ACCOUNT_STORE_SUITE_NAME)
@@ -51,25 +52,9 @@ constexpr const char* kHash = "$scrypt$ln=15,r=8,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2
 
 // --- helpers ------------------------------------------------------------------------------
 
-std::string describe(const Error& e) {
-  std::string text =
-      "kind " + std::to_string(static_cast<int>(e.kind)) + " code '" + e.code() + "'";
-  if (!e.problems.empty()) text += " message '" + e.problems.front().message + "'";
-  if (!e.detail.empty()) text += " detail '" + e.detail + "'";
-  return text;
-}
-
-template <typename R>
-void requireOk(const R& r) {
-  BOOST_REQUIRE_MESSAGE(r.isOk(), (r.isOk() ? std::string() : describe(r.error())));
-}
-
-template <typename R>
-void checkError(const R& r, ErrorKind kind, const std::string& code) {
-  BOOST_REQUIRE_MESSAGE(!r.isOk(), "expected error '" + code + "', got success");
-  BOOST_TEST(static_cast<int>(r.error().kind) == static_cast<int>(kind), describe(r.error()));
-  BOOST_TEST(r.error().code() == code, describe(r.error()));
-}
+using mes::test::checkError;
+using mes::test::describe;
+using mes::test::requireOk;
 
 AccountRecord patientAccount(const std::string& accountId, const std::string& login,
                              const std::string& patientId = "demo") {

@@ -98,8 +98,12 @@ BOOST_AUTO_TEST_CASE(migration_4_upgrades_a_schema_3_database_and_keeps_its_data
   {
     auto db = inspect(path);
     mustSucceed(db->exec(
-        "BEGIN; DROP TABLE date_index; DROP TABLE audit_journal_marks; "
-        "DROP TABLE audit_service_access; DROP TABLE audit_log; "
+        "BEGIN; DROP TABLE registry_evidence; DROP TABLE registry_marks; "
+        "DROP TABLE registry_history; DROP TABLE registry_reservations; "
+        "DROP TABLE registry_services; DROP TABLE registry_members; "
+        "DROP TABLE registry_organisations; "
+        "DROP TABLE date_index; DROP TABLE audit_journal_marks; DROP TABLE audit_service_access; "
+        "DROP TABLE audit_log; "
         "DROP TABLE portal_sessions; DROP TABLE login_address_failures; "
         "DROP TABLE accounts; DELETE FROM schema_migrations WHERE version >= 4; "
         "INSERT INTO services (client_id, name, editor_name, editor_oid, client_type, jwks, "

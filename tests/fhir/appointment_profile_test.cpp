@@ -11,8 +11,12 @@
 #include <vector>
 
 #include "fhir/json/json.h"
+#include "fhir/json_edit.h"
 
 using namespace mes::fhir;
+using mes::test::actualProblems;
+using mes::test::apply;
+using mes::test::Edit;
 namespace bdata = boost::unit_test::data;
 
 namespace {
@@ -31,46 +35,6 @@ constexpr const char* kValid = R"({
   ]
 })";
 
-Value parse(const char* json) {
-  auto v = parseJson(json);
-  if (!v) throw std::runtime_error(std::string("bad test JSON: ") + json);
-  return std::move(v).value();
-}
-
-// A dotted path (array indexes as numbers) set to `json`, or removed when json is null.
-struct Edit {
-  const char* path = nullptr;
-  const char* json = nullptr;
-};
-
-void apply(Value& root, const Edit& edit) {
-  if (edit.path == nullptr) return;
-  std::vector<std::string> parts;
-  std::stringstream ss(edit.path);
-  for (std::string part; std::getline(ss, part, '.');) parts.push_back(part);
-  Value* node = &root;
-  for (size_t i = 0; i + 1 < parts.size(); ++i) {
-    node = node->isArray() ? &node->items().at(std::stoul(parts[i])) : node->find(parts[i]);
-    if (node == nullptr) throw std::runtime_error(std::string("bad edit path ") + edit.path);
-  }
-  const std::string& last = parts.back();
-  if (node->isArray()) {
-    auto& items = node->items();
-    const size_t index = std::stoul(last);
-    if (edit.json == nullptr) {
-      items.erase(items.begin() + static_cast<std::ptrdiff_t>(index));
-    } else if (index == items.size()) {
-      items.push_back(parse(edit.json));
-    } else {
-      items.at(index) = parse(edit.json);
-    }
-  } else if (edit.json == nullptr) {
-    node->erase(last);
-  } else {
-    node->set(last, parse(edit.json));
-  }
-}
-
 struct Case {
   const char* what;
   Edit edit1;
@@ -79,15 +43,6 @@ struct Case {
   const char* expect;  // "code@expression" separated by spaces, in order; "" when valid
 };
 std::ostream& operator<<(std::ostream& os, const Case& c) { return os << c.what; }
-
-std::string actualProblems(const mes::Error& e) {
-  std::string out;
-  for (const auto& p : e.problems) {
-    if (!out.empty()) out += ' ';
-    out += p.code + "@" + p.expression;
-  }
-  return out;
-}
 
 // clang-format off
 const Case kCases[] = {
@@ -165,21 +120,14 @@ const Case kCases[] = {
 BOOST_AUTO_TEST_SUITE(appointment_profile)
 
 BOOST_DATA_TEST_CASE(appointment_table, bdata::make(kCases), c) {
-  Value appointment = parse(kValid);
+  Value appointment = mes::test::parseTestJson(kValid);
   apply(appointment, c.edit1);
   apply(appointment, c.edit2);
-  auto result = validateAppointment(appointment);
-  if (c.status == 0) {
-    BOOST_TEST(result.isOk(), (result.isOk() ? "" : actualProblems(result.error())));
-    return;
-  }
-  BOOST_REQUIRE(!result.isOk());
-  BOOST_TEST(mes::httpStatusOf(result.error().kind) == c.status);
-  BOOST_TEST(actualProblems(result.error()) == c.expect);
+  mes::test::expectOutcome(validateAppointment(appointment), c.status, c.expect);
 }
 
 BOOST_AUTO_TEST_CASE(what_the_gateway_reads) {
-  Value appointment = parse(kValid);
+  Value appointment = mes::test::parseTestJson(kValid);
   apply(appointment, {"participant.2", R"({"actor":{"reference":"Patient/demo"},"status":"accepted"})"});
   auto result = validateAppointment(appointment);
   BOOST_REQUIRE(result.isOk());
@@ -195,7 +143,7 @@ BOOST_AUTO_TEST_CASE(what_the_gateway_reads) {
 
 BOOST_AUTO_TEST_CASE(undated_statuses) {
   for (const char* status : {"proposed", "cancelled", "waitlist"}) {
-    Value appointment = parse(kValid);
+    Value appointment = mes::test::parseTestJson(kValid);
     apply(appointment, {"status", (std::string("\"") + status + "\"").c_str()});
     apply(appointment, {"start"});
     apply(appointment, {"end"});

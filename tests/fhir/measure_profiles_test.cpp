@@ -9,11 +9,15 @@
 #include <vector>
 
 #include "fhir/json/json.h"
+#include "fhir/json_edit.h"
 #include "fhir/outcome/operation_outcome.h"
 
 using mes::ErrorKind;
 using mes::Status;
 using namespace mes::fhir;
+using mes::test::actualProblems;
+using mes::test::apply;
+using mes::test::Edit;  // edits of the base resource; index == size appends
 namespace bdata = boost::unit_test::data;
 
 namespace {
@@ -108,41 +112,6 @@ Value baseObservation(const Variant& v) {
             R"(","system":"http://unitsofmeasure.org","code":")" + v.unit + R"("}})";
   }
   return parse(json);
-}
-
-// An edit of the base resource: `path` is dotted, numbers index arrays ("component.0.code");
-// `json` is the new value, or nullptr to remove the element. Setting index == size appends.
-struct Edit {
-  const char* path = nullptr;
-  const char* json = nullptr;
-};
-
-void apply(Value& root, const Edit& edit) {
-  if (edit.path == nullptr) return;
-  std::vector<std::string> parts;
-  std::stringstream ss(edit.path);
-  for (std::string part; std::getline(ss, part, '.');) parts.push_back(part);
-  Value* node = &root;
-  for (size_t i = 0; i + 1 < parts.size(); ++i) {
-    node = node->isArray() ? &node->items().at(std::stoul(parts[i])) : node->find(parts[i]);
-    if (node == nullptr) throw std::runtime_error(std::string("bad edit path ") + edit.path);
-  }
-  const std::string& last = parts.back();
-  if (node->isArray()) {
-    const size_t index = std::stoul(last);
-    auto& items = node->items();
-    if (edit.json == nullptr) {
-      items.erase(items.begin() + static_cast<std::ptrdiff_t>(index));
-    } else if (index == items.size()) {
-      items.push_back(parse(edit.json));
-    } else {
-      items.at(index) = parse(edit.json);
-    }
-  } else if (edit.json == nullptr) {
-    node->erase(last);
-  } else {
-    node->set(last, parse(edit.json));
-  }
 }
 
 struct Case {
@@ -455,15 +424,6 @@ const Case kCases[] = {
      "resource-type-mismatch@Observation.resourceType"},
 };
 // clang-format on
-
-std::string actualProblems(const mes::Error& e) {
-  std::string out;
-  for (const auto& p : e.problems) {
-    if (!out.empty()) out += ' ';
-    out += p.code + "@" + p.expression;
-  }
-  return out;
-}
 
 }  // namespace
 

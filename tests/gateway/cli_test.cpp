@@ -15,6 +15,8 @@
 #include "connectors/temp_dir.h"
 #include "core/clock.h"
 #include "fhir/json/json.h"
+#include "gateway/app.h"
+#include "gateway/registry/registry.h"
 #include "oauth/api_access.h"
 #include "oauth/crypto/keys.h"
 #include "oauth/scope.h"
@@ -281,6 +283,33 @@ BOOST_AUTO_TEST_CASE(suspend_and_reinstate) {
 
   BOOST_TEST(a.run("service", {"suspend", "--client-id", "ghost"}) == 1);
   BOOST_TEST(a.run("service", {"suspend"}) == 2);
+}
+
+BOOST_AUTO_TEST_CASE(service_commands_go_through_the_registry_with_the_cli_as_actor) {
+  Admin a;
+  BOOST_REQUIRE(a.add("tensio") == 0);
+  BOOST_REQUIRE_MESSAGE(
+      a.run("service", {"suspend", "--client-id", "tensio", "--reason", "Faille signalée"}) == 0,
+      a.err);
+  BOOST_REQUIRE_MESSAGE(a.run("service", {"reinstate", "--client-id", "tensio"}) == 0, a.err);
+  Config config;
+  config.dataDir = a.dir.path().string();
+  auto gateway = Gateway::open(config, a.logger);
+  BOOST_REQUIRE(gateway.isOk());
+  auto file = (*gateway)->registry().file(registry::Actor::cli(), "tensio");
+  BOOST_REQUIRE(file.isOk());
+  const auto& h = file->history;
+  BOOST_REQUIRE_EQUAL(h.size(), 3U);
+  BOOST_TEST(h[0].action == "register");
+  BOOST_TEST(h[0].reason == "mes-gateway service add");
+  BOOST_TEST(h[1].action == "suspend");
+  BOOST_TEST(h[1].actorLogin == "cli");
+  BOOST_TEST(h[1].fromStatus == "referenced");
+  BOOST_TEST(h[1].toStatus == "suspended");
+  BOOST_TEST(h[1].reason == "Faille signalée");
+  BOOST_TEST(h[2].action == "reinstate");
+  BOOST_TEST(h[2].reason == "mes-gateway service reinstate");
+  BOOST_TEST(h[2].toStatus == "referenced");
 }
 
 BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {

@@ -541,6 +541,23 @@ BOOST_AUTO_TEST_CASE(a_narrowed_pairing_narrows_tokens_already_issued) {
   BOOST_TEST(narrowAccess->scopes.toString() == "patient/Observation.r");
 }
 
+BOOST_AUTO_TEST_CASE(the_registry_grant_narrows_tokens_already_issued) {
+  World w;
+  const std::string token = w.issue();
+  // The commission's grant no longer holds the write access (the pairing still does).
+  mes::store::ServiceRecord narrowed = w.tensio;
+  narrowed.allowedScopes = "launch/patient patient/Observation.rs";
+  BOOST_REQUIRE(w.stores->updateService(narrowed, w.tensio.version).isOk());
+  auto access = w.policy->check(token);
+  BOOST_REQUIRE(access.isOk());
+  BOOST_TEST(access->scopes.toString() == "launch/patient patient/Observation.rs");
+  RequestContext create = contextFor(Interaction::kCreate, "Device");
+  requireRefusal(w.policy->authorize(requestWith("Bearer " + token), create),
+                 ErrorKind::kForbidden, "consent-missing");
+  RequestContext search = contextFor(Interaction::kSearch, "Observation");
+  BOOST_TEST(w.policy->authorize(requestWith("Bearer " + token), search).isOk());
+}
+
 // --- TokenAccessPolicy::authorize -------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(authorize_fills_the_request_context) {

@@ -198,16 +198,17 @@ std::string authorizeTarget(const GatewayProcess& gw, const AuthorizationRequest
   return "/oauth/authorize?" + formEncode(q);
 }
 
-HttpResponse portalLogin(GatewayProcess& gw, Browser& browser, const DemoSeed& seed,
-                         const std::string& next) {
+HttpResponse areaLogin(GatewayProcess& gw, Browser& browser, const std::string& prefix,
+                       const std::string& login, const std::string& password,
+                       const std::string& recipient, const std::string& next) {
   HttpClient c = gw.client();
-  HttpResponse page = c.get("/portal/login?next=" + urlEncode(next), browser.headers());
+  HttpResponse page = c.get(prefix + "/login?next=" + urlEncode(next), browser.headers());
   browser.remember(page);
   expect(page.status == 200, "login page", page);
   auto fields = hiddenInputs(page.body);
-  fields.emplace_back("login", seed.login);
-  fields.emplace_back("password", seed.password);
-  HttpResponse submitted = c.post("/portal/login", formEncode(fields),
+  fields.emplace_back("login", login);
+  fields.emplace_back("password", password);
+  HttpResponse submitted = c.post(prefix + "/login", formEncode(fields),
                                   "application/x-www-form-urlencoded", browser.headers());
   browser.remember(submitted);
   expect(submitted.status == 303, "password step", submitted);
@@ -215,12 +216,17 @@ HttpResponse portalLogin(GatewayProcess& gw, Browser& browser, const DemoSeed& s
   browser.remember(otp);
   expect(otp.status == 200, "one-time code page", otp);
   auto otpFields = hiddenInputs(otp.body);
-  otpFields.emplace_back("code", latestLoginCode(gw.dataDir(), seed.patientId));
-  HttpResponse verified = c.post("/portal/otp", formEncode(otpFields),
+  otpFields.emplace_back("code", latestLoginCode(gw.dataDir(), recipient));
+  HttpResponse verified = c.post(prefix + "/otp", formEncode(otpFields),
                                  "application/x-www-form-urlencoded", browser.headers());
   browser.remember(verified);
   expect(verified.status == 303, "one-time code step", verified);
   return verified;
+}
+
+HttpResponse portalLogin(GatewayProcess& gw, Browser& browser, const DemoSeed& seed,
+                         const std::string& next) {
+  return areaLogin(gw, browser, "/portal", seed.login, seed.password, seed.patientId, next);
 }
 
 PairingResult pairApp(GatewayProcess& gw, const DemoSeed& seed, Browser& browser,

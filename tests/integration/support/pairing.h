@@ -55,7 +55,8 @@ std::vector<std::pair<std::string, std::string>> hiddenInputs(const std::string&
 // The values of the checkboxes named `name`.
 std::vector<std::string> checkboxValues(const std::string& html, const std::string& name);
 std::string formEncode(const std::vector<std::pair<std::string, std::string>>& fields);
-// The newest one-time code the outbox holds for `patientId`.
+// The newest one-time code the outbox holds for `patientId` (a registry account's codes go to
+// its login).
 std::string latestLoginCode(const std::string& dataDir, const std::string& patientId);
 // Query parameter of a URL ("" when absent), percent-decoded.
 std::string queryParam(const std::string& url, const std::string& name);
@@ -74,7 +75,12 @@ struct AuthorizationRequest {
 };
 std::string authorizeTarget(const GatewayProcess& gw, const AuthorizationRequest& request);
 
-// Logs the browser in (password + code). Returns the last response (a 303 to `next`).
+// Logs the browser in on the login area under `prefix` ("/portal", "/registry"): password, then
+// the newest code the outbox holds for `recipient`. Returns the last response (a 303 to `next`).
+HttpResponse areaLogin(GatewayProcess& gw, Browser& browser, const std::string& prefix,
+                       const std::string& login, const std::string& password,
+                       const std::string& recipient, const std::string& next);
+// The patient portal's (password + code). Returns the last response (a 303 to `next`).
 HttpResponse portalLogin(GatewayProcess& gw, Browser& browser, const DemoSeed& seed,
                          const std::string& next = "/portal/");
 
