@@ -166,20 +166,23 @@ Result<ActiveAccess> TokenAccessPolicy::check(std::string_view token) {
   return access;
 }
 
-Result<store::ServiceRecord> TokenAccessPolicy::serviceAt(const std::string& clientId,
-                                                          int64_t version) {
+Result<TokenAccessPolicy::KnownService> TokenAccessPolicy::serviceAt(const std::string& clientId,
+                                                                     int64_t version) {
   {
     std::shared_lock lock(servicesMutex_);
     auto it = serviceCache_.find(clientId);
-    if (it != serviceCache_.end() && it->second.version == version) return it->second;
+    if (it != serviceCache_.end() && it->second.record.version == version) return it->second;
   }
   // Changed (or first seen): the record read now is at least as new as `version`.
   auto service = services_.service(clientId);
   if (!service) return service.takeError();
+  auto granted = oauth::ScopeSet::parse(service->allowedScopes);
+  if (!granted) return Error::internal("service " + clientId + ": unreadable allowed scopes");
+  KnownService known{std::move(*service), std::move(*granted)};
   std::unique_lock lock(servicesMutex_);
   if (serviceCache_.size() >= kMaxCachedServices) serviceCache_.clear();
-  serviceCache_[clientId] = *service;
-  return service;
+  serviceCache_[clientId] = known;
+  return known;
 }
 
 Status TokenAccessPolicy::admit(ActiveAccess& access) {
@@ -195,7 +198,8 @@ Status TokenAccessPolicy::admit(ActiveAccess& access) {
     if (service.error().kind == ErrorKind::kNotFound) return serviceGone();
     return service.takeError();
   }
-  access.service = std::move(*service);
+  access.service = std::move(service->record);
+  const oauth::ScopeSet granted = std::move(service->granted);
   if (access.service.status != "referenced") {
     return unauthorized("service-suspended",
                         "The service of this token is not referenced (status " +
@@ -219,9 +223,7 @@ Status TokenAccessPolicy::admit(ActiveAccess& access) {
   // is the answer that tells the app what to do.
   if (!state->familyLive) return unauthorized("token-revoked", "This access token has been revoked.");
   // The registry's grant bounds every token too, also one issued before a narrower grant.
-  auto granted = oauth::ScopeSet::parse(access.service.allowedScopes);
-  if (!granted) return Error::internal("service " + claims.clientId + ": unreadable allowed scopes");
-  access.scopes = claims.scopes.intersect(pairing->scope).intersect(*granted);
+  access.scopes = claims.scopes.intersect(pairing->scope).intersect(granted);
   access.pairing = std::move(*pairing);
   return Status::ok();
 }

@@ -93,8 +93,14 @@ class TokenAccessPolicy final : public AccessPolicy {
   // Steps 2-4 for verified claims; fills access.service as soon as it is read (so that a
   // refusal can still name the service).
   Status admit(ActiveAccess& access);
+  // A service record with its allowedScopes parsed (the registry's grant).
+  struct KnownService {
+    store::ServiceRecord record;
+    oauth::ScopeSet granted;
+  };
   // The service record at `version`: the cached one when it is that version, else re-read.
-  Result<store::ServiceRecord> serviceAt(const std::string& clientId, int64_t version);
+  // kInternal when its allowedScopes cannot be parsed (the stores never write such a record).
+  Result<KnownService> serviceAt(const std::string& clientId, int64_t version);
 
   AccessTokens& tokens_;
   store::ServiceStore& services_;
@@ -102,7 +108,7 @@ class TokenAccessPolicy final : public AccessPolicy {
   PairingStore& pairings_;
   const Clock& clock_;
   std::shared_mutex servicesMutex_;
-  std::unordered_map<std::string, store::ServiceRecord> serviceCache_;
+  std::unordered_map<std::string, KnownService> serviceCache_;
 };
 
 // The bearer token of an Authorization header, or kUnauthorized ("token-missing") when there is
