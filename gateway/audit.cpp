@@ -508,6 +508,12 @@ Status AuditTrail::submit(std::vector<Pending>& mine) {
 
 Status AuditTrail::record(AuditRecord record) {
   MES_RETURN_IF_ERROR(prepare(record));
+  if (journal_ != nullptr && journal_->appendsAreCheap()) {
+    // Nothing to gain from grouping with other requests: an append is one write().
+    Pending mine;
+    mine.record = std::move(record);
+    return commit({&mine});
+  }
   std::vector<Pending> mine(1);
   mine.front().record = std::move(record);
   return submit(mine);

@@ -10,7 +10,9 @@
 //   access that was answered but not traced.
 // - Group commit: concurrent record() calls share one append, to the journal when there is one
 //   (store::AuditJournal: one write() per group, imported into the log in the background, see
-//   connectors/audit/file_audit_journal.h), else to the AuditLog itself. The trail has no
+//   connectors/audit/file_audit_journal.h), else to the AuditLog itself. A journal whose
+//   appends do not wait for the disk (no fdatasync: store.synchronous=normal) is appended to
+//   by each record() directly, since a group would only add hand-offs. The trail has no
 //   thread of its own: the first caller that finds no commit in progress becomes the leader,
 //   writes everything queued (at most AuditTrailOptions::maxBatch entries) in one append
 //   and wakes the others; whoever is still waiting then leads the next batch. A failed commit

@@ -483,7 +483,7 @@ Status FileAuditJournal::append(const std::vector<store::AuditEntry*>& entries) 
     std::lock_guard pendingLock(pendingMutex_);
     const bool wasEmpty = pending_.empty();
     for (size_t i = 0; i < entries.size(); ++i) {
-      Pending p{*entries[i], generation(), base + ends[i]};
+      Pending p{std::move(*entries[i]), generation(), base + ends[i]};
       p.entry.seq = 0;
       pending_.push_back(std::move(p));
     }

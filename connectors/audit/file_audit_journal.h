@@ -100,6 +100,8 @@ class FileAuditJournal final : public store::AuditJournal {
   Status append(const std::vector<store::AuditEntry*>& entries) override;
   // Imports, before returning, every entry appended before the call.
   Status drain() override;
+  // No fdatasync per append (syncEachAppend off).
+  bool appendsAreCheap() const override { return !options_.syncEachAppend; }
   // Stops the importer, imports what is left and closes the file. Idempotent; append() fails
   // afterwards with kUnavailable "audit-journal-closed".
   Status close();

@@ -93,9 +93,14 @@ class AuditJournal {
  public:
   virtual ~AuditJournal() = default;
   // Durable when it returns ok; the entries' seq stays 0 (the log numbers them on import).
+  // The journal takes the entries' contents: once the call returned ok, the entries it was
+  // given are moved-from (unspecified strings); on failure they are unchanged.
   virtual Status append(const std::vector<AuditEntry*>& entries) = 0;
   // Every entry appended before the call is in the log when it returns ok.
   virtual Status drain() = 0;
+  // True when an append costs about as little as a write() (it does not wait for the disk):
+  // callers then append each entry as it comes rather than grouping concurrent ones.
+  virtual bool appendsAreCheap() const = 0;
 };
 
 }  // namespace mes::store
