@@ -988,8 +988,9 @@ http::Response AuthorizationServer::revoke(const http::Request& request, Request
   http::Response ok = noStore(http::Response{});
   if (std::count(token.begin(), token.end(), '.') == 2) {
     // An access token: its grant family ends (the pairing stays).
-    auto claims = tokens_.verify(token);
-    if (claims && claims->clientId == client->service.clientId) {
+    auto verified = tokens_.verify(token);
+    const AccessTokenClaims* claims = verified ? verified->get() : nullptr;
+    if (claims != nullptr && claims->clientId == client->service.clientId) {
       (void)stores_.refreshTokens.revokeFamily(claims->familyId, now);
       recordOAuth({.category = "oauth", .action = "D", .subtype = "token-revoked", .success = true,
                    .httpStatus = 200, .patientId = claims->patientId,

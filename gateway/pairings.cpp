@@ -294,12 +294,21 @@ Result<Pairing> PairingStore::byId(const std::string& id) {
     }
     return record.takeError();
   }
-  if (auto hit = cached(id, record->versionId)) return std::move(*hit);
-  return parseAndCache(*record);
+  if (auto hit = cached(id, record->versionId)) return *hit;
+  auto parsed = parseAndCache(*record);
+  if (!parsed) return parsed.takeError();
+  return **parsed;
 }
 
 Result<Pairing> PairingStore::atVersion(const std::string& id, int64_t versionId) {
-  if (auto hit = cached(id, versionId)) return std::move(*hit);
+  auto shared = sharedAtVersion(id, versionId);
+  if (!shared) return shared.takeError();
+  return **shared;
+}
+
+Result<std::shared_ptr<const Pairing>> PairingStore::sharedAtVersion(const std::string& id,
+                                                                      int64_t versionId) {
+  if (auto hit = cached(id, versionId)) return hit;
   auto record = repository_.vread("Consent", id, versionId);
   if (!record) {
     if (record.error().kind == ErrorKind::kGone || record.error().kind == ErrorKind::kNotFound) {
@@ -312,22 +321,24 @@ Result<Pairing> PairingStore::atVersion(const std::string& id, int64_t versionId
   return parseAndCache(*record);
 }
 
-std::optional<Pairing> PairingStore::cached(const std::string& id, int64_t versionId) {
+std::shared_ptr<const Pairing> PairingStore::cached(const std::string& id, int64_t versionId) {
   std::lock_guard lock(cacheMutex_);
   auto it = parsed_.find(id);
-  if (it != parsed_.end() && it->second.versionId == versionId) return it->second;
-  return std::nullopt;
+  if (it != parsed_.end() && it->second->versionId == versionId) return it->second;
+  return nullptr;
 }
 
-Result<Pairing> PairingStore::parseAndCache(const store::ResourceRecord& record) {
+Result<std::shared_ptr<const Pairing>> PairingStore::parseAndCache(
+    const store::ResourceRecord& record) {
   auto json = fhir::parseJson(record.content);
   if (!json) return json.takeError();
   auto pairing = pairingFromJson(*json, record.id, record.versionId);
   if (!pairing) return pairing.takeError();
+  auto shared = std::make_shared<const Pairing>(std::move(*pairing));
   std::lock_guard lock(cacheMutex_);
   if (parsed_.size() >= 100000) parsed_.clear();  // bounded; a clear only costs parses
-  parsed_[record.id] = *pairing;
-  return pairing;
+  parsed_[record.id] = shared;
+  return shared;
 }
 
 Result<std::optional<Pairing>> PairingStore::find(const std::string& patientId,

@@ -24,6 +24,7 @@
 // sharing the store.
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -81,6 +82,9 @@ class PairingStore {
   // already, else that version is read and parsed. kNotFound ("not-found") when the Consent
   // or that version does not exist, or the version is a delete.
   Result<Pairing> atVersion(const std::string& id, int64_t versionId);
+  // The same, shared with the cache instead of copied (enforcement, on every request).
+  Result<std::shared_ptr<const Pairing>> sharedAtVersion(const std::string& id,
+                                                         int64_t versionId);
   // The (patient, service) pairing, active or not; nullopt when never paired.
   Result<std::optional<Pairing>> find(const std::string& patientId, const std::string& clientId);
   // Every pairing of a patient, active first, then most recently changed first.
@@ -93,16 +97,17 @@ class PairingStore {
 
  private:
   store::WriteRequest writeRequest(const std::string& id, const Pairing& pairing);
-  // The cached parse of (id, version), or nullopt.
-  std::optional<Pairing> cached(const std::string& id, int64_t versionId);
+  // The cached parse of (id, version), or null.
+  std::shared_ptr<const Pairing> cached(const std::string& id, int64_t versionId);
   // Parses a stored version and caches it.
-  Result<Pairing> parseAndCache(const store::ResourceRecord& record);
+  Result<std::shared_ptr<const Pairing>> parseAndCache(const store::ResourceRecord& record);
 
   store::Repository& repository_;
   const Clock& clock_;
   IdGenerator& ids_;
   std::mutex cacheMutex_;
-  std::unordered_map<std::string, Pairing> parsed_;  // by Consent id, the last version parsed
+  // By Consent id, the last version parsed.
+  std::unordered_map<std::string, std::shared_ptr<const Pairing>> parsed_;
 };
 
 }  // namespace mes::gateway

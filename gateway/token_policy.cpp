@@ -91,13 +91,13 @@ Result<std::string> AccessTokens::issue(const AccessTokenClaims& c) const {
   return oauth::signJwt(claims, key->key, oauth::JwsAlgorithm::kES256, key->kid, "at+jwt");
 }
 
-Result<AccessTokenClaims> AccessTokens::verify(std::string_view token) {
+Result<std::shared_ptr<const AccessTokenClaims>> AccessTokens::verify(std::string_view token) {
   const int64_t now = clock_.nowMs();
   {
     std::shared_lock lock(mutex_);
-    auto it = cache_.find(std::string(token));
+    auto it = cache_.find(token);
     if (it != cache_.end()) {
-      if (now >= it->second.expiresMs) {
+      if (now >= it->second->expiresMs) {
         return unauthorized("token-expired", "The access token has expired.");
       }
       return it->second;
@@ -141,15 +141,14 @@ Result<AccessTokenClaims> AccessTokens::verify(std::string_view token) {
       c.expiresMs == 0) {
     return unauthorized("token-claim-missing", "The access token lacks a claim this gateway sets.");
   }
-  {
-    std::unique_lock lock(mutex_);
-    if (cache_.size() >= kMaxCachedTokens) {
-      std::erase_if(cache_, [now](const auto& entry) { return now >= entry.second.expiresMs; });
-      if (cache_.size() >= kMaxCachedTokens) cache_.clear();
-    }
-    cache_.emplace(std::string(token), c);
+  auto shared = std::make_shared<const AccessTokenClaims>(std::move(c));
+  std::unique_lock lock(mutex_);
+  if (cache_.size() >= kMaxCachedTokens) {
+    std::erase_if(cache_, [now](const auto& entry) { return now >= entry.second->expiresMs; });
+    if (cache_.size() >= kMaxCachedTokens) cache_.clear();
   }
-  return c;
+  cache_.emplace(std::string(token), shared);
+  return shared;
 }
 
 TokenAccessPolicy::TokenAccessPolicy(AccessTokens& tokens, store::ServiceStore& services,
@@ -160,33 +159,39 @@ TokenAccessPolicy::TokenAccessPolicy(AccessTokens& tokens, store::ServiceStore& 
 Result<ActiveAccess> TokenAccessPolicy::check(std::string_view token) {
   auto claims = tokens_.verify(token);
   if (!claims) return claims.takeError();
+  Admitted admitted;
+  admitted.claims = std::move(*claims);
+  MES_RETURN_IF_ERROR(admit(admitted));
   ActiveAccess access;
-  access.claims = std::move(*claims);
-  MES_RETURN_IF_ERROR(admit(access));
+  access.claims = *admitted.claims;
+  access.service = admitted.service->record;
+  access.pairing = *admitted.pairing;
+  access.scopes = std::move(admitted.scopes);
   return access;
 }
 
-Result<TokenAccessPolicy::KnownService> TokenAccessPolicy::serviceAt(const std::string& clientId,
-                                                                     int64_t version) {
+Result<std::shared_ptr<const TokenAccessPolicy::KnownService>> TokenAccessPolicy::serviceAt(
+    const std::string& clientId, int64_t version) {
   {
     std::shared_lock lock(servicesMutex_);
     auto it = serviceCache_.find(clientId);
-    if (it != serviceCache_.end() && it->second.record.version == version) return it->second;
+    if (it != serviceCache_.end() && it->second->record.version == version) return it->second;
   }
   // Changed (or first seen): the record read now is at least as new as `version`.
   auto service = services_.service(clientId);
   if (!service) return service.takeError();
   auto granted = oauth::ScopeSet::parse(service->allowedScopes);
   if (!granted) return Error::internal("service " + clientId + ": unreadable allowed scopes");
-  KnownService known{std::move(*service), std::move(*granted)};
+  auto known = std::make_shared<const KnownService>(
+      KnownService{std::move(*service), std::move(*granted)});
   std::unique_lock lock(servicesMutex_);
   if (serviceCache_.size() >= kMaxCachedServices) serviceCache_.clear();
   serviceCache_[clientId] = known;
   return known;
 }
 
-Status TokenAccessPolicy::admit(ActiveAccess& access) {
-  const AccessTokenClaims& claims = access.claims;
+Status TokenAccessPolicy::admit(Admitted& admitted) {
+  const AccessTokenClaims& claims = *admitted.claims;
   auto state = states_.accessState(claims.clientId, claims.pairingId, claims.familyId);
   if (!state) return state.takeError();
   auto serviceGone = [] {
@@ -198,24 +203,25 @@ Status TokenAccessPolicy::admit(ActiveAccess& access) {
     if (service.error().kind == ErrorKind::kNotFound) return serviceGone();
     return service.takeError();
   }
-  access.service = std::move(service->record);
-  const oauth::ScopeSet granted = std::move(service->granted);
-  if (access.service.status != "referenced") {
+  admitted.service = std::move(*service);
+  const store::ServiceRecord& record = admitted.service->record;
+  if (record.status != "referenced") {
     return unauthorized("service-suspended",
-                        "The service of this token is not referenced (status " +
-                            access.service.status + "); its tokens are refused.");
+                        "The service of this token is not referenced (status " + record.status +
+                            "); its tokens are refused.");
   }
   auto pairingGone = [] {
     return unauthorized("pairing-revoked", "The pairing behind this token no longer exists.");
   };
   if (!state->pairingVersion || state->pairingDeleted) return pairingGone();
-  auto pairing = pairings_.atVersion(claims.pairingId, *state->pairingVersion);
+  auto pairing = pairings_.sharedAtVersion(claims.pairingId, *state->pairingVersion);
   if (!pairing) {
     if (pairing.error().kind == ErrorKind::kNotFound) return pairingGone();
     return pairing.takeError();
   }
-  if (!pairing->active || pairing->patientId != claims.patientId ||
-      pairing->clientId != claims.clientId) {
+  const Pairing& current = **pairing;
+  if (!current.active || current.patientId != claims.patientId ||
+      current.clientId != claims.clientId) {
     return unauthorized("pairing-revoked",
                         "The patient's pairing with this service has ended; pair again.");
   }
@@ -223,8 +229,8 @@ Status TokenAccessPolicy::admit(ActiveAccess& access) {
   // is the answer that tells the app what to do.
   if (!state->familyLive) return unauthorized("token-revoked", "This access token has been revoked.");
   // The registry's grant bounds every token too, also one issued before a narrower grant.
-  access.scopes = claims.scopes.intersect(pairing->scope).intersect(granted);
-  access.pairing = std::move(*pairing);
+  admitted.scopes = claims.scopes.intersect(current.scope).intersect(admitted.service->granted);
+  admitted.pairing = std::move(*pairing);
   return Status::ok();
 }
 
@@ -236,16 +242,16 @@ Status TokenAccessPolicy::authorize(const http::Request& request, RequestContext
   if (!claims) return claims.takeError();
   // A genuine token refused further on (ended pairing, suspended service) is still the
   // patient's business: the audit row of the refusal names the patient and the service.
-  context.patientId = claims->patientId;
-  context.clientId = claims->clientId;
-  ActiveAccess admitted;
+  context.patientId = (*claims)->patientId;
+  context.clientId = (*claims)->clientId;
+  Admitted admitted;
   admitted.claims = std::move(*claims);
   Status allowed = admit(admitted);
-  context.serviceName = admitted.service.name;
+  if (admitted.service) context.serviceName = admitted.service->record.name;
   if (!allowed) return allowed;
-  context.source = writerSource(admitted.service);
-  context.pairingId = admitted.pairing.id;
-  context.scopes = admitted.scopes;
+  context.source = writerSource(admitted.service->record);
+  context.pairingId = admitted.pairing->id;
+  context.scopes = std::move(admitted.scopes);
   // The app reads and ends its own pairing whatever its data scopes (SPEC §1); the handler
   // shows it nothing else.
   if (context.resourceType == "Consent") return Status::ok();

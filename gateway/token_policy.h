@@ -19,6 +19,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -63,7 +65,8 @@ class AccessTokens {
   // Signs a token for `claims` (iss, aud, iat, exp, jti set from config and claims).
   Result<std::string> issue(const AccessTokenClaims& claims) const;
   // Signature, typ, iss, aud and expiry (cached); kUnauthorized with a token-* code otherwise.
-  Result<AccessTokenClaims> verify(std::string_view token);
+  // The claims are shared with the cache (never modified once verified).
+  Result<std::shared_ptr<const AccessTokenClaims>> verify(std::string_view token);
 
   const std::string& issuer() const { return issuer_; }
   const std::string& audience() const { return audience_; }
@@ -73,8 +76,15 @@ class AccessTokens {
   std::string audience_;
   oauth::SigningKeyStore& keys_;
   const Clock& clock_;
+  // Looked up by the token's text without copying it.
+  struct TokenHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view token) const { return std::hash<std::string_view>{}(token); }
+  };
   std::shared_mutex mutex_;
-  std::unordered_map<std::string, AccessTokenClaims> cache_;
+  std::unordered_map<std::string, std::shared_ptr<const AccessTokenClaims>, TokenHash,
+                     std::equal_to<>>
+      cache_;
 };
 
 class TokenAccessPolicy final : public AccessPolicy {
@@ -90,17 +100,25 @@ class TokenAccessPolicy final : public AccessPolicy {
   Result<ActiveAccess> check(std::string_view token);
 
  private:
-  // Steps 2-4 for verified claims; fills access.service as soon as it is read (so that a
-  // refusal can still name the service).
-  Status admit(ActiveAccess& access);
   // A service record with its allowedScopes parsed (the registry's grant).
   struct KnownService {
     store::ServiceRecord record;
     oauth::ScopeSet granted;
   };
+  // What steps 2-4 establish, shared with the caches rather than copied (every request).
+  struct Admitted {
+    std::shared_ptr<const AccessTokenClaims> claims;
+    std::shared_ptr<const KnownService> service;  // set as soon as read, refusals included
+    std::shared_ptr<const Pairing> pairing;
+    oauth::ScopeSet scopes;
+  };
+  // Steps 2-4 for verified claims (so that a refusal can still name the service, `admitted`
+  // keeps what was read before it).
+  Status admit(Admitted& admitted);
   // The service record at `version`: the cached one when it is that version, else re-read.
   // kInternal when its allowedScopes cannot be parsed (the stores never write such a record).
-  Result<KnownService> serviceAt(const std::string& clientId, int64_t version);
+  Result<std::shared_ptr<const KnownService>> serviceAt(const std::string& clientId,
+                                                        int64_t version);
 
   AccessTokens& tokens_;
   store::ServiceStore& services_;
@@ -108,7 +126,7 @@ class TokenAccessPolicy final : public AccessPolicy {
   PairingStore& pairings_;
   const Clock& clock_;
   std::shared_mutex servicesMutex_;
-  std::unordered_map<std::string, KnownService> serviceCache_;
+  std::unordered_map<std::string, std::shared_ptr<const KnownService>> serviceCache_;
 };
 
 // The bearer token of an Authorization header, or kUnauthorized ("token-missing") when there is

@@ -285,19 +285,19 @@ BOOST_AUTO_TEST_CASE(an_issued_token_is_an_rfc9068_jwt_that_verifies) {
 
   auto verified = w.tokens->verify(token);
   BOOST_REQUIRE_MESSAGE(verified.isOk(), (verified ? "" : describe(verified.error())));
-  BOOST_TEST(verified->patientId == "pat-1");
-  BOOST_TEST(verified->clientId == "tensio");
-  BOOST_TEST(verified->scope == kGranted);
-  BOOST_TEST(verified->pairingId == w.pairing.id);
-  BOOST_TEST(verified->familyId == "fam-1");
-  BOOST_TEST(verified->jti == c.jti);
-  BOOST_TEST(verified->issuedMs == kT0);
-  BOOST_TEST(verified->expiresMs == kT0 + kLifetimeMs);
+  BOOST_TEST((*verified)->patientId == "pat-1");
+  BOOST_TEST((*verified)->clientId == "tensio");
+  BOOST_TEST((*verified)->scope == kGranted);
+  BOOST_TEST((*verified)->pairingId == w.pairing.id);
+  BOOST_TEST((*verified)->familyId == "fam-1");
+  BOOST_TEST((*verified)->jti == c.jti);
+  BOOST_TEST((*verified)->issuedMs == kT0);
+  BOOST_TEST((*verified)->expiresMs == kT0 + kLifetimeMs);
   // The second verification (from the cache) gives the same claims.
   auto again = w.tokens->verify(token);
   BOOST_REQUIRE(again.isOk());
-  BOOST_TEST(again->jti == c.jti);
-  BOOST_TEST(again->expiresMs == kT0 + kLifetimeMs);
+  BOOST_TEST((*again)->jti == c.jti);
+  BOOST_TEST((*again)->expiresMs == kT0 + kLifetimeMs);
 }
 
 BOOST_AUTO_TEST_CASE(an_expired_token_is_refused) {
