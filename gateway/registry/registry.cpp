@@ -1,6 +1,7 @@
 #include "gateway/registry/registry.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "fhir/json/json.h"
@@ -371,6 +372,7 @@ Result<RegistryEntry> Registry::transition(const Actor& actor, const std::string
     return Error::make(ErrorKind::kInvalid, "action-invalid",
                        std::string(actionName(action)) + " is not a status change.");
   }
+  std::lock_guard serialised(transitions_);
   auto before = prepare(actor, action, clientId, expectedVersion);
   auto run = [&]() -> Result<RegistryEntry> {
     if (!before) return before.error();
@@ -675,18 +677,26 @@ Result<ServiceFile> Registry::file(const Actor& actor, const std::string& client
     for (const auto& m : marks) {
       if (m.criterionId == criterion.id) item.mark = m;
     }
+    // A test evidences the criterion when it declares it (verifies-requirement) or when the
+    // criterion names it among its conformance tests. Reports in upload order: a test's
+    // newest result is what counts (a later failure takes back an earlier pass).
+    std::map<std::string, std::string> latest;  // test name -> its newest outcome
     for (const EvidenceView& view : file.evidence) {
       if (view.summary.status != "completed") continue;
       for (const fhir::TestReportTest& test : view.summary.tests) {
-        if (std::find(test.requirements.begin(), test.requirements.end(), criterion.id) ==
-            test.requirements.end()) {
-          continue;
-        }
+        const bool declared = std::find(test.requirements.begin(), test.requirements.end(),
+                                        criterion.id) != test.requirements.end();
+        const bool named = std::any_of(
+            criterion.evidence.begin(), criterion.evidence.end(),
+            [&](const CriterionEvidence& e) { return !e.test.empty() && e.test == test.name; });
+        if (!declared && !named) continue;
         item.tests.push_back(
             {view.record.evidenceId, test.name, test.outcome, view.summary.issued});
-        if (test.outcome == "pass") item.evidencedByPassedTest = true;
+        latest[test.name] = test.outcome;
       }
     }
+    item.evidencedByPassedTest = std::any_of(
+        latest.begin(), latest.end(), [](const auto& test) { return test.second == "pass"; });
     file.checklist.push_back(std::move(item));
   }
   file.actions = actionsFor(actor, file.entry);

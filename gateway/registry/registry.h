@@ -33,6 +33,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -111,8 +112,11 @@ struct TestEvidence {
 struct ChecklistItem {
   Criterion criterion;
   std::optional<store::CriterionMark> mark;  // of the current evaluation round
-  std::vector<TestEvidence> tests;           // tests of completed reports naming it
-  bool evidencedByPassedTest = false;        // at least one of them passed
+  // Tests of completed reports that declare it (verifies-requirement) or that it names among
+  // its conformance tests, in upload order.
+  std::vector<TestEvidence> tests;
+  // Some test's newest result (the last report holding that test) is a pass.
+  bool evidencedByPassedTest = false;
 };
 
 struct EvidenceView {
@@ -241,6 +245,10 @@ class Registry {
   const Clock& clock_;
   IdGenerator& ids_;
   Logger& logger_;
+  // Status changes run one at a time in this process: a withdrawal ends the pairings before
+  // it commits, and a reinstatement slipping in between would leave a referenced service
+  // without its pairings (the version check would then refuse the withdrawal, too late).
+  std::mutex transitions_;
 };
 
 }  // namespace mes::gateway::registry

@@ -6,6 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -58,11 +59,13 @@ class RecordingPairingEffects final : public gateway::registry::PairingEffects {
   Result<size_t> endAllPairings(const std::string& clientId, const std::string&,
                                 const std::string&) override {
     calls.push_back(clientId);
+    if (during) during();
     if (failing) return Error::make(ErrorKind::kUnavailable, "store-busy", "busy");
     return size_t{2};
   }
   std::vector<std::string> calls;
   bool failing = false;
+  std::function<void()> during;  // runs while the pairings are being ended
 };
 
 class SequenceIds final : public IdGenerator {

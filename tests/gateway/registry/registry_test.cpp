@@ -5,7 +5,9 @@
 #include "gateway/registry/registry.h"
 
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 #include <functional>
+#include <future>
 #include <map>
 #include <set>
 #include <string>
@@ -396,8 +398,11 @@ BOOST_AUTO_TEST_CASE(evidence_is_checked_stored_and_shown_against_the_criteria) 
       BOOST_TEST(item.evidencedByPassedTest, c);
       BOOST_TEST(item.tests.size() == 2U, c);  // one test in each of the two reports
       BOOST_TEST(item.tests.front().outcome == "pass");
-    } else if (c == "INT-01") {
-      BOOST_TEST(!item.evidencedByPassedTest);  // named by a failed test only
+    } else if (c == "INT-01" || c == "INT-07") {
+      // INT-01 declared by a failed test; INT-07 names that test (client.measures-valid) in
+      // the criteria file.
+      BOOST_TEST(!item.evidencedByPassedTest, c);
+      BOOST_TEST(item.tests.size() == 2U, c);
       BOOST_TEST(item.tests.front().outcome == "fail");
     } else {
       BOOST_TEST(item.tests.empty(), c);
@@ -407,6 +412,36 @@ BOOST_AUTO_TEST_CASE(evidence_is_checked_stored_and_shown_against_the_criteria) 
   size_t uploads = 0;
   for (const auto& e : file->history) uploads += e.action == "add_evidence" ? 1 : 0;
   BOOST_TEST(uploads == 2U);
+}
+
+BOOST_AUTO_TEST_CASE(a_tests_newest_result_counts_and_criteria_name_their_tests) {
+  RegistryFixture f;
+  const std::string id = f.serviceAt(ServiceStatus::kSubmitted);
+  // Reports without any verifies-requirement extension: SEC-05 names client.refresh-rotation.
+  auto report = [](const std::string& tag, const std::string& result) {
+    return R"({"resourceType":"TestReport","name":")" + tag +
+           R"(","status":"completed","testScript":{"reference":"TestScript/mes-client-suite"},)"
+           R"("result":")" + (result == "pass" ? "pass" : "fail") +
+           R"(","test":[{"name":"client.refresh-rotation","action":[{"assert":{"result":")" +
+           result + R"("}}]}]})";
+  };
+  auto sec05 = [&]() {
+    auto file = f.registry->file(f.commission(), id);
+    BOOST_REQUIRE(file.isOk());
+    for (const auto& item : file->checklist) {
+      if (item.criterion.id == "SEC-05") return item;
+    }
+    BOOST_FAIL("no SEC-05 in the checklist");
+    return ChecklistItem{};
+  };
+  requireOk(f.registry->addEvidence(f.editor(), id, report("first", "pass")));
+  BOOST_TEST(sec05().evidencedByPassedTest);
+  BOOST_TEST(sec05().tests.size() == 1U);
+  requireOk(f.registry->addEvidence(f.editor(), id, report("second", "fail")));
+  BOOST_TEST(!sec05().evidencedByPassedTest);  // the newer run failed: the pass is taken back
+  BOOST_TEST(sec05().tests.size() == 2U);      // both stay visible
+  requireOk(f.registry->addEvidence(f.editor(), id, report("third", "pass")));
+  BOOST_TEST(sec05().evidencedByPassedTest);
 }
 
 BOOST_AUTO_TEST_CASE(suspension_reinstatement_and_withdrawal) {
@@ -441,6 +476,27 @@ BOOST_AUTO_TEST_CASE(suspension_reinstatement_and_withdrawal) {
   BOOST_TEST(history.back().action == "withdraw");
   BOOST_TEST(history.back().detail == R"({"pairings_ended":2})");
   BOOST_TEST(history.back().reason == "Fin");
+}
+
+BOOST_AUTO_TEST_CASE(a_reinstatement_cannot_slip_into_a_withdrawal) {
+  RegistryFixture f;
+  const std::string id = f.serviceAt(ServiceStatus::kReferenced);
+  requireOk(
+      f.registry->transition(RegistryFixture::admin(), id, Action::kSuspend, "Retrait annoncé"));
+  // A second administrator reinstates while the pairings are being ended.
+  std::future<mes::Result<mes::store::RegistryEntry>> reinstated;
+  f.effects.during = [&] {
+    reinstated = std::async(std::launch::async, [&] {
+      return f.registry->transition(RegistryFixture::admin(), id, Action::kReinstate, "Erreur");
+    });
+    (void)reinstated.wait_for(std::chrono::milliseconds(300));  // every chance to slip in
+  };
+  auto withdrawn = f.registry->transition(RegistryFixture::admin(), id, Action::kWithdraw, "Fin");
+  requireOk(withdrawn);
+  auto late = reinstated.get();
+  BOOST_REQUIRE(!late.isOk());
+  BOOST_TEST(late.error().code() == "action-not-allowed");  // it ran after: withdrawn is final
+  BOOST_TEST(f.registry->read(f.editor(), id)->service.status == "withdrawn");
 }
 
 BOOST_AUTO_TEST_CASE(every_action_and_refusal_is_an_audit_entry) {
