@@ -247,13 +247,34 @@ Status DocumentService::commitBlobs(std::vector<Staged>& staged) {
   return Status::ok();
 }
 
-Status DocumentService::checkPatient(store::Transaction& tx, const std::string& patientId,
-                                     const std::string& expression) {
-  auto patient = tx.read("Patient", patientId);
+namespace {
+
+// The subject of a publication must be a Patient that exists (and is not deleted).
+Status subjectExists(Result<store::ResourceRecord> patient, const std::string& patientId,
+                     const std::string& expression) {
   if (patient && !patient->deleted) return Status::ok();
-  if (!patient && patient.error().kind != ErrorKind::kNotFound) return patient.takeError();
+  if (!patient && patient.error().kind != ErrorKind::kNotFound &&
+      patient.error().kind != ErrorKind::kGone) {
+    return patient.takeError();
+  }
   return unprocessable("subject-unknown", "The subject Patient/" + patientId + " does not exist.",
                        expression);
+}
+
+}  // namespace
+
+Status DocumentService::checkPatient(store::Transaction& tx, const std::string& patientId,
+                                     const std::string& expression) {
+  return subjectExists(tx.read("Patient", patientId), patientId, expression);
+}
+
+Status DocumentService::commitBlobsFor(const std::string& patientId, const std::string& expression,
+                                       std::vector<Staged>& staged) {
+  // The subject first, so that a refused one commits no bytes (the row transaction checks it
+  // again: the patient could go in between).
+  MES_RETURN_IF_ERROR(
+      subjectExists(repository_.read("Patient", patientId), patientId, expression));
+  return commitBlobs(staged);
 }
 
 Status DocumentService::writeAuthor(store::Transaction& tx, const RequestContext& context) {
@@ -372,7 +393,8 @@ Result<PublishedDocument> DocumentService::publish(fhir::Value document, Documen
                    "The body carries document bytes (a long 'data' value) elsewhere than "
                    "DocumentReference.content[0].attachment.data.");
   }
-  MES_RETURN_IF_ERROR(commitBlobs(staged));
+  MES_RETURN_IF_ERROR(
+      commitBlobsFor(staged.front().patientId, "DocumentReference.subject", staged));
   PublishedDocument published;
   Status status = repository_.transaction([&](store::Transaction& tx) -> Status {
     MES_RETURN_IF_ERROR(checkPatient(tx, staged.front().patientId, "DocumentReference.subject"));
@@ -543,7 +565,7 @@ Result<fhir::Value> DocumentService::publishBundle(const fhir::Value& bundle,
   }
 
   // Everything checked: bytes first, then the rows in one transaction.
-  MES_RETURN_IF_ERROR(commitBlobs(staged));
+  MES_RETURN_IF_ERROR(commitBlobsFor(submission->patientId, list.at + ".subject", staged));
   const std::string listId = ids_.next();
   std::vector<PublishedDocument> written;
   store::ResourceRecord listRecord;

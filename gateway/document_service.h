@@ -150,6 +150,9 @@ class DocumentService {
                                const fhir::Value* binary, const std::string& binaryAt,
                                DocumentUpload& upload, const RequestContext& context);
   Status commitBlobs(std::vector<Staged>& staged);
+  // commitBlobs after checking that the subject exists ("subject-unknown" at `expression`).
+  Status commitBlobsFor(const std::string& patientId, const std::string& expression,
+                        std::vector<Staged>& staged);
   Result<PublishedDocument> writeDocument(store::Transaction& tx, Staged& staged,
                                           const RequestContext& context);
   Status writeAuthor(store::Transaction& tx, const RequestContext& context);
