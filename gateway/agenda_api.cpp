@@ -9,6 +9,7 @@
 #include "gateway/appointment_search.h"
 #include "gateway/fhir_request.h"
 #include "gateway/fhir_response.h"
+#include "gateway/search_patient.h"
 
 namespace mes::gateway {
 namespace {
@@ -91,6 +92,7 @@ fhir::Value AgendaApi::capabilityResource() {
             "appointments of the patient."));
   fhir::Value params = fhir::Value::array();
   params.push(capabilitySearchParam("patient", "reference", "The patient participant (Patient/<id> or <id>)."));
+  params.push(capabilitySearchParam("patient.identifier", "token", "The patient participant's identifier, <system>|<value> (e.g. the INS)."));
   params.push(capabilitySearchParam("date", "date",
                           "The [start, end] range, with prefix eq, ne, gt, lt, ge, le, sa, eb or "
                           "ap; may repeat."));
@@ -120,7 +122,7 @@ http::Response AgendaApi::create(const http::Request& request, RequestContext& c
   if (!body) return errorResponse(body.error());
   auto write = agenda_.create(std::move(*body), context);
   if (!write) return errorResponse(write.error());
-  context.auditedResource = std::string(kType) + "/" + write->record.id;
+  context.auditedResources = {std::string(kType) + "/" + write->record.id};
   return written(request, *write);
 }
 
@@ -178,7 +180,7 @@ http::Response AgendaApi::conditionalUpdate(const http::Request& request,
   if (!body) return errorResponse(body.error());
   auto write = agenda_.updateByIdentifier(*key, std::move(*body), *ifMatch, context);
   if (!write) return errorResponse(write.error());
-  context.auditedResource = std::string(kType) + "/" + write->record.id;
+  context.auditedResources = {std::string(kType) + "/" + write->record.id};
   // The trail records what happened: a conditional update that found nothing was a create.
   if (write->created) context.interaction = Interaction::kCreate;
   return written(request, *write);
@@ -188,14 +190,8 @@ http::Response AgendaApi::search(const http::Request& request, RequestContext& c
   auto parsed = parseAppointmentSearch(request.query, clock_.nowMs());
   if (!parsed) return errorResponse(parsed.error());
   AppointmentSearch& search = *parsed;
-  if (!context.patientId.empty()) {
-    if (search.query.patient && *search.query.patient != context.patientId) {
-      return errorResponse(Error::make(ErrorKind::kForbidden, "patient-mismatch",
-                                       "The search names another patient than this access's."));
-    }
-    search.query.patient = context.patientId;
-  }
-  auto result = repository_.search(search.query);
+  auto result =
+      searchInCompartment(repository_, context, search.query, search.patientIdentifier);
   if (!result) return errorResponse(result.error());
 
   return searchsetResponse(fhirBase_, kType, search.linkParams, search.query, *result,

@@ -1,7 +1,7 @@
 // The /fhir/Appointment routes (SPEC §4, API Agenda): thin handlers that translate HTTP to
 // AgendaService / repository calls and back. Access (token, pairing, scope letter of the route's
 // interaction) runs in the Router's AccessPolicy before a handler; the router's auditor records
-// one AuditEvent per request (handlers name "Appointment/<id>" in auditedResource).
+// one AuditEvent per request (handlers name "Appointment/<id>" in auditedResources).
 //
 //   GET  /fhir/Appointment?…                         search-type (patient, date, status,
 //                                                    identifier, _lastUpdated, _sort, _count,

@@ -6,6 +6,7 @@
 
 #include "fhir/profiles/appointment_profile.h"
 #include "gateway/observation_search.h"
+#include "gateway/search_patient.h"
 
 namespace mes::gateway {
 namespace {
@@ -57,6 +58,7 @@ Result<AppointmentSearch> parseAppointmentSearch(
   out.query.count = kDefaultPageSize;
   bool sawSort = false;
   PagingParams pages;
+  const PatientParams patients(/*subjectToo=*/false);
 
   for (const auto& [rawName, value] : params) {
     const fhir::ParamName p = fhir::splitModifier(rawName);
@@ -64,16 +66,13 @@ Result<AppointmentSearch> parseAppointmentSearch(
     auto common = pages.takeCommon(p, value, out.query, out.pretty);
     if (!common) return common.takeError();
     if (*common) continue;
-    if (name == "patient") {
-      MES_RETURN_IF_ERROR(requireNoModifier(p));
-      auto id = searchPatientId(name, value);
-      if (!id) return id.takeError();
-      if (out.query.patient && *out.query.patient != *id) {
-        return invalid("conflicting-patient",
-                       "Search parameter 'patient' names a different patient than an earlier one.");
-      }
-      out.query.patient = *id;
-    } else if (name == "status" || name == "identifier") {
+    auto patient = patients.take(p, value, out.query, out.patientIdentifier);
+    if (!patient) return patient.takeError();
+    if (*patient) {
+      out.linkParams.emplace_back(rawName, value);
+      continue;
+    }
+    if (name == "status" || name == "identifier") {
       MES_RETURN_IF_ERROR(requireNoModifier(p));
       auto filter = tokenFilterOf(
           name, value, [&name](const fhir::TokenParam& token, const std::string& alt) -> Status {
@@ -112,8 +111,8 @@ Result<AppointmentSearch> parseAppointmentSearch(
     } else {
       return invalid("unknown-search-parameter",
                      "Unknown search parameter '" + rawName +
-                         "' for Appointment. Supported: patient, date, status, identifier, "
-                         "_lastUpdated, _sort, _count, _offset.");
+                         "' for Appointment. Supported: " + patients.names() +
+                         ", date, status, identifier, _lastUpdated, _sort, _count, _offset.");
     }
     out.linkParams.emplace_back(rawName, value);
   }

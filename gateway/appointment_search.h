@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,11 +16,14 @@ namespace mes::gateway {
 struct AppointmentSearch {
   store::SearchQuery query;
   bool pretty = false;
+  // patient.identifier, resolved by searchInCompartment.
+  std::optional<fhir::TokenParam> patientIdentifier;
   // The request's parameters in a canonical form for links, without _count / _offset.
   std::vector<std::pair<std::string, std::string>> linkParams;
 };
 
-// Parameters: patient (Patient/<id> or <id>; one patient), date (may repeat; prefixes eq ne gt
+// Parameters: patient (Patient/<id> or <id>; one patient) or patient.identifier
+// (<system>|<value>, gateway/search_patient.h), date (may repeat; prefixes eq ne gt
 // lt ge le as for Observation, plus sa "starts after", eb "ends before" and ap "approximately":
 // the appointment overlaps the value widened by 10% of the gap between now and the value, at
 // least one day on each side), status (R4 AppointmentStatus codes, comma = OR; other codes are

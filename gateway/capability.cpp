@@ -86,7 +86,8 @@ fhir::Value FhirApi::capabilityStatement() const {
   Value params = Value::array();
   params.push(capabilitySearchParam("patient", "reference", "The patient (Patient/<id> or <id>)."));
   params.push(capabilitySearchParam("subject", "reference", "Same as patient."));
-  params.push(capabilitySearchParam("subject.identifier", "token", "The patient's identifier, <system>|<value> (e.g. the INS)."));
+  params.push(capabilitySearchParam("patient.identifier", "token", "The patient's identifier, <system>|<value> (e.g. the INS)."));
+  params.push(capabilitySearchParam("subject.identifier", "token", "Same as patient.identifier."));
   params.push(capabilitySearchParam("code", "token", "LOINC code, [system|]code; a comma means OR."));
   params.push(capabilitySearchParam("identifier", "token", "The measure's business identifier."));
   params.push(capabilitySearchParam("date", "date", "effectiveDateTime with prefix eq, ne, gt, lt, ge or le; may repeat."));

@@ -10,6 +10,7 @@
 #include "gateway/fhir_request.h"
 #include "gateway/fhir_response.h"
 #include "gateway/resource_index.h"
+#include "gateway/search_patient.h"
 #include "oauth/crypto/encoding.h"
 
 namespace mes::gateway {
@@ -171,7 +172,7 @@ http::Response DocumentApi::published(const http::Request& request, fhir::Value 
   auto written = documents_.publish(std::move(document), upload, context);
   if (!written) return errorResponse(written.error());
   const store::ResourceRecord& record = written->document;
-  context.auditedResource = std::string(kDocType) + "/" + record.id;
+  context.auditedResources = {std::string(kDocType) + "/" + record.id};
   http::Response r = preferReturn(request) == "minimal" ? http::Response{}
                                                          : fhirText(201, record.content);
   r.status = 201;
@@ -199,8 +200,8 @@ http::Response DocumentApi::transaction(const http::Request& request, fhir::Valu
   std::vector<PublishedDocument> published;
   auto response = documents_.publishBundle(bundle, upload, context, published);
   if (!response) return errorResponse(response.error());
-  if (!published.empty()) {
-    context.auditedResource = std::string(kDocType) + "/" + published.front().document.id;
+  for (const PublishedDocument& document : published) {
+    context.auditedResources.push_back(std::string(kDocType) + "/" + document.document.id);
   }
   return fhirJson(200, *response, prettyRequested(request));
 }
@@ -209,16 +210,10 @@ http::Response DocumentApi::search(const http::Request& request, RequestContext&
   auto parsed = parseDocumentSearch(request.query, clock_.nowMs());
   if (!parsed) return errorResponse(parsed.error());
   DocumentSearch& search = *parsed;
-  if (!context.patientId.empty()) {
-    if (search.query.patient && *search.query.patient != context.patientId) {
-      return errorResponse(Error::make(ErrorKind::kForbidden, "patient-mismatch",
-                                       "The search names another patient than this access's."));
-    }
-    search.query.patient = context.patientId;
-  }
   // INVISIBLE_PATIENT documents are never listed (SPEC §3).
   search.query.tokens.push_back({kVisibilityToken, {{"", kVisibleToPatient}}});
-  auto result = repository_.search(search.query);
+  auto result =
+      searchInCompartment(repository_, context, search.query, search.patientIdentifier);
   if (!result) return errorResponse(result.error());
   return searchsetResponse(fhirBase_, kDocType, search.linkParams, search.query, *result,
                            search.pretty);
@@ -258,7 +253,9 @@ http::Response DocumentApi::binary(const http::Request& request, RequestContext&
         "application/fhir+json to get the FHIR Binary."));
   }
   if (form == BinaryForm::kFhirJson) {
-    auto data = blobs_.readAll(bytes->blob, config_.documentsMaxBytes);
+    // Bounded by the stored document's own size (documents.max_bytes may have been lowered
+    // since it was deposited).
+    auto data = blobs_.readAll(bytes->blob, bytes->size);
     if (!data) return errorResponse(Error::internal("blob read failed: " + data.error().detail));
     fhir::Value out = fhir::Value::object();
     out.set("resourceType", str("Binary"));
@@ -315,6 +312,9 @@ fhir::Value DocumentApi::capabilityDocumentReference() {
             "referenced service (type SNR)."));
   fhir::Value params = fhir::Value::array();
   params.push(capabilitySearchParam("patient", "reference", "The patient (Patient/<id> or <id>)."));
+  params.push(capabilitySearchParam("subject", "reference", "Same as patient."));
+  params.push(capabilitySearchParam("patient.identifier", "token", "The patient's identifier, <system>|<value> (e.g. the INS)."));
+  params.push(capabilitySearchParam("subject.identifier", "token", "Same as patient.identifier."));
   params.push(capabilitySearchParam("status", "token",
                           "current (the default), superseded or entered-in-error; a comma means OR."));
   params.push(capabilitySearchParam("type", "token", "LOINC document type, [system|]code; a comma means OR."));

@@ -4,6 +4,7 @@
 #include "gateway/appointment_search.h"
 #include "gateway/observation_search.h"
 #include "gateway/resource_index.h"
+#include "gateway/search_patient.h"
 
 namespace mes::gateway {
 namespace {
@@ -37,6 +38,7 @@ Result<DocumentSearch> parseDocumentSearch(
   out.query.sort = store::SortOrder::kDateDesc;
   out.query.count = kDefaultPageSize;
   PagingParams pages;
+  const PatientParams patients(/*subjectToo=*/true);
   bool sawStatus = false;
 
   for (const auto& [rawName, value] : params) {
@@ -45,16 +47,14 @@ Result<DocumentSearch> parseDocumentSearch(
     auto common = pages.takeCommon(p, value, out.query, out.pretty);
     if (!common) return common.takeError();
     if (*common) continue;
+    auto patient = patients.take(p, value, out.query, out.patientIdentifier);
+    if (!patient) return patient.takeError();
+    if (*patient) {
+      out.linkParams.emplace_back(rawName, value);
+      continue;
+    }
     MES_RETURN_IF_ERROR(requireNoModifier(p));
-    if (name == "patient") {
-      auto id = searchPatientId(name, value);
-      if (!id) return id.takeError();
-      if (out.query.patient && *out.query.patient != *id) {
-        return invalid("conflicting-patient",
-                       "Search parameter 'patient' names a different patient than an earlier one.");
-      }
-      out.query.patient = *id;
-    } else if (name == "status" || name == "type" || name == "category") {
+    if (name == "status" || name == "type" || name == "category") {
       auto filter = tokenFilterOf(
           name, value, [&name](const fhir::TokenParam& token, const std::string& alt) -> Status {
             if (name != "status") return Status::ok();
@@ -90,8 +90,8 @@ Result<DocumentSearch> parseDocumentSearch(
     } else {
       return invalid("unknown-search-parameter",
                      "Unknown search parameter '" + rawName +
-                         "' for DocumentReference. Supported: patient, status, type, category, "
-                         "date, period, author, _count, _offset.");
+                         "' for DocumentReference. Supported: " + patients.names() +
+                         ", status, type, category, date, period, author, _count, _offset.");
     }
     out.linkParams.emplace_back(rawName, value);
   }

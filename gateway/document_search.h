@@ -2,18 +2,22 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "connectors/store/repository.h"
 #include "core/status.h"
+#include "fhir/search/search_params.h"
 
 namespace mes::gateway {
 
 struct DocumentSearch {
   store::SearchQuery query;
   bool pretty = false;
+  // patient.identifier / subject.identifier, resolved by searchInCompartment.
+  std::optional<fhir::TokenParam> patientIdentifier;
   // The request's parameters in a canonical form for links, without _count / _offset; the
   // default status=current is written there when the request had no status, so the self link
   // says what was searched.
@@ -21,7 +25,9 @@ struct DocumentSearch {
 };
 
 // Parameters:
-//   patient     Patient/<id> or <id>; one patient (the caller's compartment is applied anyway)
+//   patient, subject                        Patient/<id> or <id>; one patient
+//   patient.identifier, subject.identifier  <system>|<value> (the INS), resolved to the patient
+//               (gateway/search_patient.h; the caller's compartment is applied anyway)
 //   status      current | superseded | entered-in-error, comma = OR (other codes: 400).
 //               Default: current — a withdrawn (entered-in-error) or replaced document is
 //               listed only when asked for, as MHD consumers ask (ITI-67 status=current)

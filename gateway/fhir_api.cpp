@@ -10,6 +10,7 @@
 #include "gateway/fhir_response.h"
 #include "gateway/observation_search.h"
 #include "gateway/resource_index.h"
+#include "gateway/search_patient.h"
 
 namespace mes::gateway {
 namespace {
@@ -228,46 +229,9 @@ http::Response FhirApi::searchObservation(const http::Request& request, RequestC
   auto parsed = parseObservationSearch(request.query);
   if (!parsed) return errorResponse(parsed.error());
   ObservationSearch& search = *parsed;
-  if (!context.patientId.empty()) {
-    if (search.query.patient && *search.query.patient != context.patientId) {
-      return errorResponse(Error::make(ErrorKind::kForbidden, "patient-mismatch",
-                                       "The search names another patient than this access's."));
-    }
-    search.query.patient = context.patientId;
-  }
-  bool empty = false;
-  if (search.subjectIdentifier) {
-    store::SearchQuery q;
-    q.type = "Patient";
-    q.tokens.push_back({"identifier", {{search.subjectIdentifier->system, search.subjectIdentifier->code}}});
-    q.count = 2;
-    q.withTotal = false;
-    auto patients = repository_.search(q);
-    if (!patients) return errorResponse(patients.error());
-    if (patients->records.empty()) {
-      empty = true;
-    } else if (patients->records.size() > 1) {
-      return errorResponse(Error::make(ErrorKind::kConflict, "identifier-ambiguous",
-                                       "subject.identifier matches more than one patient."));
-    } else {
-      const std::string& id = patients->records.front().id;
-      if (!context.patientId.empty() && id != context.patientId) {
-        return errorResponse(Error::make(ErrorKind::kForbidden, "patient-mismatch",
-                                         "The search names another patient than this access's."));
-      }
-      if (search.query.patient && *search.query.patient != id) empty = true;
-      search.query.patient = id;
-    }
-  }
-
-  store::SearchPage page;
-  if (!empty) {
-    auto result = repository_.search(search.query);
-    if (!result) return errorResponse(result.error());
-    page = std::move(*result);
-  } else {
-    page.total = 0;
-  }
+  auto found = searchInCompartment(repository_, context, search.query, search.patientIdentifier);
+  if (!found) return errorResponse(found.error());
+  store::SearchPage page = std::move(*found);
 
   // Links carry the request's own parameters, normalised, plus the page window.
   SearchsetPage searchset;

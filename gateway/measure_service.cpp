@@ -208,7 +208,7 @@ Result<CreateOutcome> MeasureService::create(fhir::Value observation, const Requ
     }
     bool paging = false;
     for (const auto& [name, value] : search->linkParams) paging |= name.rfind("_", 0) == 0;
-    if (search->subjectIdentifier || search->includeDevice || paging ||
+    if (search->patientIdentifier || search->includeDevice || paging ||
         ifNoneExist.find("_count") != std::string::npos ||
         ifNoneExist.find("_offset") != std::string::npos ||
         (search->query.tokens.empty() && search->query.dates.empty())) {

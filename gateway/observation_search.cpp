@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "gateway/search_patient.h"
+
 namespace mes::gateway {
 namespace {
 
@@ -118,16 +120,7 @@ Result<ObservationSearch> parseObservationSearch(
   out.query.count = kDefaultPageSize;
   bool sawSort = false;
   PagingParams pages;
-  std::optional<std::string> patient;
-
-  auto setPatient = [&](const std::string& name, const std::string& id) -> Status {
-    if (patient && *patient != id) {
-      return invalid("conflicting-patient", "Search parameter '" + name +
-                                                "' names a different patient than an earlier one.");
-    }
-    patient = id;
-    return Status::ok();
-  };
+  const PatientParams patients(/*subjectToo=*/true);
 
   for (const auto& [rawName, value] : params) {
     const fhir::ParamName p = fhir::splitModifier(rawName);
@@ -135,22 +128,13 @@ Result<ObservationSearch> parseObservationSearch(
     auto common = pages.takeCommon(p, value, out.query, out.pretty);
     if (!common) return common.takeError();
     if (*common) continue;
-    if (name == "patient" || name == "subject") {
-      MES_RETURN_IF_ERROR(requireNoModifier(p));
-      auto id = searchPatientId(name, value);
-      if (!id) return id.takeError();
-      MES_RETURN_IF_ERROR(setPatient(name, *id));
-    } else if (name == "subject.identifier") {
-      MES_RETURN_IF_ERROR(requireNoModifier(p));
-      auto token = fhir::parseTokenParam(name, value);
-      if (!token) return token.takeError();
-      if (!token->system || token->system->empty()) {
-        return invalid("invalid-search-token",
-                       "Search parameter 'subject.identifier' needs <system>|<value>; got '" + value +
-                           "'.");
-      }
-      out.subjectIdentifier = *token;
-    } else if (name == "code" || name == "identifier") {
+    auto patient = patients.take(p, value, out.query, out.patientIdentifier);
+    if (!patient) return patient.takeError();
+    if (*patient) {
+      out.linkParams.emplace_back(rawName, value);
+      continue;
+    }
+    if (name == "code" || name == "identifier") {
       MES_RETURN_IF_ERROR(requireNoModifier(p));
       auto filter = tokenFilterOf(name, value);
       if (!filter) return filter.takeError();
@@ -185,12 +169,12 @@ Result<ObservationSearch> parseObservationSearch(
     } else {
       return invalid("unknown-search-parameter",
                      "Unknown search parameter '" + rawName +
-                         "' for Observation. Supported: patient, subject, subject.identifier, code, "
-                         "identifier, date, _lastUpdated, _sort, _count, _offset, _include.");
+                         "' for Observation. Supported: " + patients.names() +
+                         ", code, identifier, date, _lastUpdated, _sort, _count, _offset, "
+                         "_include.");
     }
     out.linkParams.emplace_back(rawName, value);
   }
-  if (patient) out.query.patient = *patient;
   return out;
 }
 

@@ -20,8 +20,8 @@ struct ObservationSearch {
   store::SearchQuery query;
   bool includeDevice = false;
   bool pretty = false;
-  // subject.identifier, resolved to a patient by the caller.
-  std::optional<fhir::TokenParam> subjectIdentifier;
+  // patient.identifier / subject.identifier, resolved by searchInCompartment.
+  std::optional<fhir::TokenParam> patientIdentifier;
   // The request's parameters in a canonical form for links, without _count / _offset.
   std::vector<std::pair<std::string, std::string>> linkParams;
 };

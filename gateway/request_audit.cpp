@@ -1,5 +1,7 @@
 #include "gateway/request_audit.h"
 
+#include <vector>
+
 #include "fhir/json/json.h"
 
 namespace mes::gateway {
@@ -58,8 +60,8 @@ AuditRecord FhirRequestAuditor::recordFor(const http::Request& request,
   if (auto hash = context.source.find('#'); hash != std::string::npos) {
     r.serviceOid = context.source.substr(0, hash);
   }
-  if (!context.auditedResource.empty()) {
-    r.resource = context.auditedResource;
+  if (!context.auditedResources.empty()) {
+    r.resource = context.auditedResources.front();
   } else if (auto it = context.params.find("id"); it != context.params.end()) {
     r.resource = context.resourceType + "/" + it->second;
   } else {
@@ -84,8 +86,17 @@ Status FhirRequestAuditor::audit(const http::Request& request, const RequestCont
   const std::string patient = record.patientId;
   const std::string client = record.clientId;
   const std::string service = record.serviceName;
+  // The further resources the handler named (an ITI-65 publication's other documents): the
+  // same event once more for each, after the first (which tells whether this is the
+  // service's first access).
+  std::vector<AuditRecord> more;
+  for (size_t i = 1; i < context.auditedResources.size(); ++i) {
+    more.push_back(record);
+    more.back().resource = context.auditedResources[i];
+  }
   auto first = trail_.recordAccess(std::move(record));
   if (!first) return first.takeError();
+  if (!more.empty()) MES_RETURN_IF_ERROR(trail_.recordBatch(std::move(more)));
   if (*first) {
     outbox::Notification n;
     n.recipient = patient;

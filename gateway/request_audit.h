@@ -1,4 +1,5 @@
-// The router's audit step for /fhir: one AuditEvent per interaction, allowed or refused,
+// The router's audit step for /fhir: one AuditEvent per interaction, allowed or refused (one
+// per resource when the handler names several, RequestContext::auditedResources),
 // committed before the response leaves (AuditTrail group commit), and the patient's
 // "first access by a service" notification.
 #pragma once

@@ -55,8 +55,9 @@ struct RequestContext {
   std::optional<oauth::ScopeSet> scopes;  // nullopt = unrestricted
   std::map<std::string, std::string> params;  // path parameters, e.g. {"id": "abc"}
   // Set by handlers that know better than the route what they touched (e.g. "Observation/<id>"
-  // after a create); the audit trail records it.
-  std::string auditedResource;
+  // after a create); the audit trail records one entry per resource named (an ITI-65
+  // publication names each of its documents), all under the request's id.
+  std::vector<std::string> auditedResources;
 };
 
 // kForbidden "consent-missing" unless the context's scopes grant `permission` on `type`
@@ -100,7 +101,7 @@ class RouteBody {
   virtual Status write(std::string_view chunk) = 0;
   // The response once the body was read; `received` is ok, write()'s error, kTooLarge
   // "body-too-large" past limit(), or kInvalid "body-incomplete". May set
-  // context.auditedResource. Whatever it staged and did not keep is released when it is
+  // context.auditedResources. Whatever it staged and did not keep is released when it is
   // destroyed.
   virtual http::Response finish(Status received, RequestContext& context) = 0;
 };

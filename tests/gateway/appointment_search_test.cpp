@@ -75,6 +75,9 @@ const ParseCase kParseCases[] = {
     {"_format=json&_pretty=true", ""},
     {"code=29463-7", "unknown-search-parameter"},
     {"subject=Patient/demo", "unknown-search-parameter"},
+    {"patient.identifier=urn:oid:1.2.250.1.213.1.4.8|248092A01234567", ""},
+    {"subject.identifier=urn:oid:1.2.250.1.213.1.4.8|248092A01234567", "unknown-search-parameter"},
+    {"patient.identifier=|248092A01234567", "invalid-search-token"},
     {"_include=Appointment:actor", "unknown-search-parameter"},
 };
 // clang-format on

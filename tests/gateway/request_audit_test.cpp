@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 #include <ostream>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -215,14 +216,14 @@ BOOST_AUTO_TEST_CASE(a_create_names_what_it_made_from_location) {
 BOOST_AUTO_TEST_CASE(the_handlers_audited_resource_wins) {
   RequestContext c = context(Interaction::kUpdate);
   c.params = {{"id", "obs-1"}};
-  c.auditedResource = "Observation/obs-1/_history/3";
+  c.auditedResources = {"Observation/obs-1/_history/3"};
   mes::http::Response response = ok();
   response.headers.set("Location", "https://mes.example.org/fhir/Observation/other/_history/3");
   BOOST_TEST(FhirRequestAuditor::recordFor(request(), c, response, kT0).resource ==
              "Observation/obs-1/_history/3");
 
   RequestContext tx = context(Interaction::kTransaction, "");
-  tx.auditedResource = "Observation/obs-9";
+  tx.auditedResources = {"Observation/obs-9"};
   BOOST_TEST(FhirRequestAuditor::recordFor(request(), tx, ok(), kT0).resource ==
              "Observation/obs-9");
 }
@@ -324,6 +325,25 @@ BOOST_AUTO_TEST_CASE(audit_commits_the_event_and_tells_the_patient_of_a_first_ac
   BOOST_TEST(activity->entries.back().record.outcomeCode == "consent-missing");
   BOOST_TEST(activity->entries.back().record.query == "patient=pat-1");
   BOOST_TEST(activity->entries.back().record.serviceOid == "urn:oid:1.2.250.1.999.1");
+}
+
+BOOST_AUTO_TEST_CASE(every_resource_a_handler_names_is_an_event_of_the_request) {
+  Trail t;
+  RequestContext c = context(Interaction::kTransaction, "");
+  c.auditedResources = {"DocumentReference/d1", "DocumentReference/d2", "DocumentReference/d3"};
+  BOOST_REQUIRE(t.auditor->audit(request(), c, ok()).isOk());
+  auto activity = t.trail->activity("pat-1", 10, 0);
+  BOOST_REQUIRE(activity.isOk());
+  std::set<std::string> resources;
+  for (const auto& entry : activity->entries) {
+    resources.insert(entry.record.resource);
+    BOOST_TEST(entry.record.requestId == c.requestId);
+    BOOST_TEST(entry.record.subtype == "transaction");
+  }
+  BOOST_TEST(activity->entries.size() == 3u);
+  BOOST_TEST((resources == std::set<std::string>{"DocumentReference/d1", "DocumentReference/d2",
+                                                 "DocumentReference/d3"}));
+  BOOST_TEST(t.outbox.sent.size() == 1u);  // one first access, not three
 }
 
 BOOST_AUTO_TEST_CASE(a_lost_notification_does_not_fail_the_request) {

@@ -38,7 +38,7 @@ class TestAuditor final : public RequestAuditor {
   Status audit(const mes::http::Request&, const RequestContext& context,
                const mes::http::Response& response) override {
     statuses.push_back(response.status);
-    resources.push_back(context.auditedResource);
+    resources.push_back(context.auditedResources.empty() ? "" : context.auditedResources.front());
     return Status::ok();
   }
   std::vector<int> statuses;
@@ -59,7 +59,7 @@ class CollectingBody final : public RouteBody {
   }
   mes::http::Response finish(Status received, RequestContext& context) override {
     if (!received) return errorResponse(received.error());
-    context.auditedResource = "Thing/" + std::to_string(sink_.size());
+    context.auditedResources = {"Thing/" + std::to_string(sink_.size())};
     mes::http::Response r;
     r.status = 201;
     r.body = sink_;

@@ -188,8 +188,10 @@ BOOST_AUTO_TEST_CASE(metadata_lists_the_document_routes) {
                  (std::vector<std::string>{"read", "create", "delete", "search-type"}),
              boost::test_tools::per_element());
   BOOST_TEST(interactions["Binary"] == (std::vector<std::string>{"read"}), boost::test_tools::per_element());
-  BOOST_TEST(params == (std::vector<std::string>{"patient", "status", "type", "category", "date",
-                                                 "period", "author", "_count", "_offset"}),
+  BOOST_TEST(params == (std::vector<std::string>{"patient", "subject", "patient.identifier",
+                                                 "subject.identifier", "status", "type",
+                                                 "category", "date", "period", "author",
+                                                 "_count", "_offset"}),
              boost::test_tools::per_element());
 }
 
@@ -396,6 +398,18 @@ const BadDeposit kBadDeposits[] = {
     {"another patient", [] { Doc d; d.patient = "demo-2"; return d.inlineBody(); }, 403, "patient-mismatch"},
     {"unknown label", [] { Doc d; d.extra = R"("securityLabel":[{"coding":[{"system":"urn:x","code":"SECRET"}]}],)"; return d.inlineBody(); },
      422, "security-label-unknown"},
+    {"nested too deep", [] {
+       Doc d;
+       std::string open;
+       std::string close;
+       for (int i = 0; i < 40; ++i) {
+         open += R"({"extension":[)";
+         close += "]}";
+       }
+       d.extra = R"("text":)" + open + "{}" + close + ",";
+       return d.inlineBody();
+     }, 400, "json-too-deep"},
+    {"unknown subject", [] { Doc d; d.patient = "ghost"; return d.inlineBody(); }, 403, "patient-mismatch"},
 };
 
 BOOST_DATA_TEST_CASE(every_refusal_has_its_code_and_leaves_nothing, bdata::make(kBadDeposits), b) {
@@ -468,6 +482,24 @@ BOOST_AUTO_TEST_CASE(another_patients_documents_do_not_exist_for_the_app) {
   expectOutcome(mine.del("/fhir/DocumentReference/" + id), 404, "not-found");
   BOOST_TEST(mine.get("/fhir/DocumentReference?_count=100").body.find(id) == std::string::npos);
   BOOST_TEST(theirs.get("/fhir/" + binary).body == d.bytes);
+  // Naming the other patient in a search, however it is named, is refused.
+  const std::string theirIns = urlEncode("urn:oid:1.2.250.1.213.1.4.8|171077512345678");
+  for (const std::string& query :
+       std::vector<std::string>{"patient=demo-2", "subject=Patient/demo-2",
+                                "patient.identifier=" + theirIns, "subject.identifier=" + theirIns,
+                                "patient=demo&subject=demo-2"}) {
+    HttpResponse r = mine.get("/fhir/DocumentReference?" + query);
+    if (query == "patient=demo&subject=demo-2") {
+      expectOutcome(r, 400, "conflicting-patient");
+    } else {
+      expectOutcome(r, 403, "patient-mismatch");
+    }
+  }
+  // The app's own patient, by INS, finds its own documents only.
+  HttpResponse own = mine.get("/fhir/DocumentReference?_count=100&patient.identifier=" +
+                              urlEncode("urn:oid:1.2.250.1.213.1.4.8|248092A01234567"));
+  BOOST_TEST_REQUIRE(own.status == 200);
+  BOOST_TEST(own.body.find(id) == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(deletion_is_logical_and_only_by_the_author) {
