@@ -126,10 +126,37 @@ Status AgendaService::checkPatientExists(store::Transaction& tx, const Prepared&
                        "Appointment.participant");
 }
 
+Status AgendaService::checkIdentifiersFree(store::Transaction& tx, const Prepared& prepared,
+                                           const RequestContext& context,
+                                           const std::string& self) {
+  for (const auto& identifier : prepared.identifiers) {
+    store::SearchQuery query;
+    query.type = kType;
+    query.patient = prepared.patientId;
+    query.tokens.push_back({"identifier", {{identifier.system, identifier.value}}});
+    if (!context.source.empty()) query.tokens.push_back({kSourceToken, {{"", context.source}}});
+    query.count = 2;
+    query.withTotal = false;
+    auto found = tx.search(query);
+    if (!found) return found.takeError();
+    for (const auto& record : found->records) {
+      if (record.id == self) continue;
+      return Error::make(ErrorKind::kConflict, "identifier-in-use",
+                         "Appointment/" + record.id + " of this service already has identifier " +
+                             identifier.system + "|" + identifier.value +
+                             ": update it (PUT /fhir/Appointment?identifier=" +
+                             identifier.system + "|" + identifier.value + ").",
+                         "Appointment.identifier");
+    }
+  }
+  return Status::ok();
+}
+
 Result<store::ResourceRecord> AgendaService::createIn(store::Transaction& tx,
                                                       const Prepared& prepared,
                                                       const RequestContext& context) {
   MES_RETURN_IF_ERROR(checkPatientExists(tx, prepared));
+  MES_RETURN_IF_ERROR(checkIdentifiersFree(tx, prepared, context, ""));
   return tx.create(writeRequest(ids_.next(), prepared.resource, context.source));
 }
 
@@ -161,6 +188,7 @@ Result<store::ResourceRecord> AgendaService::updateIn(store::Transaction& tx,
                          "Appointment.participant");
   }
   MES_RETURN_IF_ERROR(checkPatientExists(tx, prepared));
+  MES_RETURN_IF_ERROR(checkIdentifiersFree(tx, prepared, context, id));
   if (auto old = fhir::parseJson(current->content,
                                  fhir::ParseLimits{512, current->content.size() + 1})) {
     previousStatus = statusOf(*old);

@@ -61,6 +61,9 @@ class AgendaService {
                 Logger& logger);
 
   // POST /fhir/Appointment: a new appointment with a server id (an id in the body is ignored).
+  // Every write (create, update, conditional update) refuses an identifier that another
+  // appointment of the same service and patient already has: 409 "identifier-in-use" naming
+  // it (a second one would make the conditional update by that identifier ambiguous).
   Result<AgendaWrite> create(fhir::Value appointment, const RequestContext& context);
 
   // PUT /fhir/Appointment/<id>: a new version. The appointment must exist (404: ids are the
@@ -84,6 +87,10 @@ class AgendaService {
   struct Prepared;
   Result<Prepared> prepare(fhir::Value appointment, const RequestContext& context);
   Status checkPatientExists(store::Transaction& tx, const Prepared& prepared);
+  // 409 identifier-in-use when an appointment other than `self` (empty for a new one) of the
+  // caller's service and the same patient carries one of the identifiers.
+  Status checkIdentifiersFree(store::Transaction& tx, const Prepared& prepared,
+                              const RequestContext& context, const std::string& self);
   Result<store::ResourceRecord> createIn(store::Transaction& tx, const Prepared& prepared,
                                          const RequestContext& context);
   // The update of an existing appointment inside `tx`; `previousStatus` gets the old status.

@@ -260,10 +260,41 @@ BOOST_AUTO_TEST_CASE(conditional_update_refusals) {
   BOOST_TEST(codeOf(noCreate.error()) == "consent-missing");
   BOOST_TEST(w.count() == 0u);
 
-  // Two appointments of this service with the identifier (two POSTs): 412.
-  BOOST_REQUIRE(w.agenda->create(parse(appointment()), app()).isOk());
-  BOOST_REQUIRE(w.agenda->create(parse(appointment()), app()).isOk());
-  auto several = w.agenda->updateByIdentifier(key(), parse(appointment()), std::nullopt, app());
+  // A second appointment of this service with the identifier: refused however it is written.
+  auto first = w.agenda->create(parse(appointment()), app());
+  BOOST_REQUIRE(first.isOk());
+  auto again = w.agenda->create(parse(appointment()), app());
+  BOOST_REQUIRE(!again.isOk());
+  BOOST_TEST(codeOf(again.error()) == "identifier-in-use");
+  BOOST_TEST(mes::httpStatusOf(again.error().kind) == 409);
+  BOOST_TEST(again.error().problems.front().message.find(first->record.id) != std::string::npos);
+  auto other = w.agenda->create(parse(appointment("booked", "rdv-2")), app());
+  BOOST_REQUIRE(other.isOk());
+  auto renamed = w.agenda->update(other->record.id, parse(appointment()), std::nullopt, app());
+  BOOST_REQUIRE(!renamed.isOk());
+  BOOST_TEST(codeOf(renamed.error()) == "identifier-in-use");
+  // Updating an appointment with its own identifier is no conflict; another service's
+  // appointment with the same identifier value neither.
+  BOOST_TEST(w.agenda->update(first->record.id, parse(appointment()), std::nullopt, app()).isOk());
+  BOOST_TEST(w.agenda->create(parse(appointment()), app(kSourceB)).isOk());
+  BOOST_TEST(w.count() == 3u);
+
+  // Two of this service's appointments with one identifier (data stored before the rule):
+  // the conditional update cannot choose, 412.
+  auto stored = mes::fhir::parseJson(appointment("booked", "rdv-2"));
+  BOOST_REQUIRE(stored.isOk());
+  mes::store::WriteRequest copy;
+  copy.type = "Appointment";
+  copy.id = "stored-before";
+  copy.source = kSourceA;
+  copy.index = indexRowsFor("Appointment", copy.id, *stored);
+  copy.index.tokens.push_back({"_source", "", kSourceA});
+  const std::string text = mes::fhir::toJson(*stored);
+  copy.render = [text](int64_t, int64_t) -> mes::Result<std::string> { return text; };
+  BOOST_REQUIRE(w.repo->create(copy).isOk());
+  auto several =
+      w.agenda->updateByIdentifier(key("rdv-2"), parse(appointment("booked", "rdv-2")),
+                                   std::nullopt, app());
   BOOST_REQUIRE(!several.isOk());
   BOOST_TEST(codeOf(several.error()) == "multiple-matches");
   BOOST_TEST(mes::httpStatusOf(several.error().kind) == 412);

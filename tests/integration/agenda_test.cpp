@@ -126,6 +126,10 @@ BOOST_AUTO_TEST_CASE(create_read_audit_and_notify) {
   BOOST_TEST(read.body == created.body);
   BOOST_TEST(read.header("ETag") == "W/\"1\"");
   expectOutcome(c.get("/fhir/Appointment/never-was"), 404, "not-found");
+  // The same identifier again: the app is told which appointment has it.
+  HttpResponse twice = c.post("/fhir/Appointment", appointment("create-1"));
+  expectOutcome(twice, 409, "identifier-in-use");
+  BOOST_TEST(outcomeText(twice).find("Appointment/" + id) != std::string::npos, outcomeText(twice));
 
   // The notification, in French, for the patient.
   const auto notices = noticesAbout("Appointment/" + id);
@@ -340,6 +344,49 @@ BOOST_AUTO_TEST_CASE(without_the_agenda_consent_every_route_is_refused) {
   BOOST_TEST(c.get("/fhir/Observation?patient=demo").status == 200);
   // The agenda pairing back for the other tests.
   w.pair(w.request(kAgendaScopes));
+}
+
+BOOST_AUTO_TEST_CASE(each_scope_letter_allows_only_its_interactions) {
+  World& w = world();
+  HttpClient full = agendaApp();
+  const std::string id = createdId(full.post("/fhir/Appointment", appointment("letters-1")));
+
+  // An app that asked only to write (patient/Appointment.cu): it cannot read back.
+  HttpClient writer = w.app(w.pair(w.request("openid patient/Appointment.cu")).accessToken);
+  const std::string own = createdId(writer.post("/fhir/Appointment", appointment("letters-2")));
+  BOOST_TEST(writer.put(conditional("letters-3"), appointment("letters-3")).status == 201);
+  expectOutcome(writer.get("/fhir/Appointment/" + own), 403, "consent-missing");
+  expectOutcome(writer.get("/fhir/Appointment?patient=demo"), 403, "consent-missing");
+
+  // An app that asked only to read (patient/Appointment.rs): it cannot write.
+  HttpClient reader = w.app(w.pair(w.request("openid patient/Appointment.rs")).accessToken);
+  BOOST_TEST(reader.get("/fhir/Appointment/" + id).status == 200);
+  BOOST_TEST(reader.get("/fhir/Appointment?patient=demo").status == 200);
+  expectOutcome(reader.post("/fhir/Appointment", appointment("letters-4")), 403,
+                "consent-missing");
+  expectOutcome(reader.put(conditional("letters-1"), appointment("letters-1")), 403,
+                "consent-missing");
+  expectOutcome(reader.put("/fhir/Appointment/" + id, appointment("letters-1")), 403,
+                "consent-missing");
+  BOOST_TEST(totalOf(full.get(conditional("letters-4"))) == 0);  // nothing was written
+  w.pair(w.request(kAgendaScopes));  // the full pairing back for the other tests
+}
+
+BOOST_AUTO_TEST_CASE(the_patient_may_be_named_by_identifier) {
+  HttpClient c = agendaApp();
+  const std::string id = createdId(c.post("/fhir/Appointment", appointment("by-ins-1")));
+  const std::string ins = urlEncode("urn:oid:1.2.250.1.213.1.4.8|248092A01234567");
+  HttpResponse mine = c.get("/fhir/Appointment?patient.identifier=" + ins +
+                            "&identifier=" + urlEncode(std::string(kIdentifierSystem) + "|by-ins-1"));
+  BOOST_TEST((idsOf(mine) == std::vector<std::string>{id}));
+  // Patient/demo-2's INS: another patient.
+  expectOutcome(c.get("/fhir/Appointment?patient.identifier=" +
+                      urlEncode("urn:oid:1.2.250.1.213.1.4.8|171077512345678")),
+                403, "patient-mismatch");
+  expectOutcome(c.get("/fhir/Appointment?patient.identifier=171077512345678"), 400,
+                "invalid-search-token");
+  BOOST_TEST(totalOf(c.get("/fhir/Appointment?patient.identifier=" +
+                           urlEncode("urn:oid:1.2.250.1.213.1.4.8|000000000000000"))) == 0);
 }
 
 struct BadInput {
