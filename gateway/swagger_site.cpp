@@ -47,18 +47,21 @@ void SwaggerSite::registerRoutes(Router& router) {
                if (request.path.ends_with("/")) return serve(request, "");
                http::Response r;
                r.status = 301;
-               r.headers.set("Location", "/swagger/" + (request.rawQuery.empty()
-                                                             ? std::string()
-                                                             : "?" + request.rawQuery));
+               r.headers.set("Location",
+                             "/swagger/" + (request.rawQuery.empty() ? std::string()
+                                                                     : "?" + request.rawQuery));
                return r;
              });
   router.add("GET", "/swagger/{file}", Interaction::kPublic, "",
              [this](const http::Request& request, RequestContext& context) {
                return serve(request, context.params["file"]);
              });
+  // The router's own refusals (404, 405, 413, 503): their message, never the log's detail.
   router.addErrorRenderer("/swagger/", [](const Error& e, const RequestContext&) {
-    http::Response r = plainText(httpStatusOf(e.kind), e.problems.empty() ? e.detail
-                                                                          : e.problems.front().message);
+    http::Response r =
+        plainText(httpStatusOf(e.kind), e.problems.empty() ? "The request could not be served."
+                                                           : e.problems.front().message);
+    if (e.kind == ErrorKind::kUnavailable) r.headers.set("Retry-After", "1");
     return r;
   });
 }

@@ -12,7 +12,7 @@
 // carries a strong ETag (from the file's SHA-256) and Cache-Control: no-cache; If-None-Match
 // with that tag gets 304. No token: the routes are public (Interaction::kPublic, so the router
 // does not audit them, as for /fhir/metadata). A name is looked up in the fixed list: no path
-// reaches the file system. Errors under /swagger/ are plain text.
+// reaches the file system. Errors under /swagger (the router's 404, 405, 413) are plain text.
 #pragma once
 
 #include <span>
@@ -41,7 +41,7 @@ class SwaggerSite {
   explicit SwaggerSite(std::span<const StaticFile> files) : files_(files) {}
   void registerRoutes(Router& router);
 
-  // The answer to GET `path` with `request`'s If-None-Match; `name` empty = the page.
+  // The answer to GET /swagger/<name> (If-None-Match honoured); `name` empty = the page.
   http::Response serve(const http::Request& request, std::string_view name) const;
 
  private:
