@@ -41,6 +41,7 @@
 #include "gateway/request_audit.h"
 #include "gateway/resource_index.h"
 #include "gateway/router.h"
+#include "gateway/swagger_site.h"
 #include "gateway/token_policy.h"
 #include "oauth/api_access.h"
 #include "oauth/crypto/random.h"
@@ -100,6 +101,7 @@ struct Gateway::Parts {
   std::unique_ptr<registry::RegistryApi> registryApi;
   std::unique_ptr<registry::RegistryPages> registryPages;
   std::unique_ptr<registry::Catalogue> catalogue;
+  std::unique_ptr<SwaggerSite> swagger;  // /swagger/: the OpenAPI documents and their page
   std::unique_ptr<http::Server> server;
   // Housekeeping: removes expired codes, portal sessions and login-rate windows.
   std::thread housekeeper;
@@ -249,6 +251,7 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
   p.registryPages =
       std::make_unique<registry::RegistryPages>(p.config, *p.registry, *p.registryAuth);
   p.catalogue = std::make_unique<registry::Catalogue>(*p.registry);
+  p.swagger = std::make_unique<SwaggerSite>(swaggerBuiltInFiles());
   p.router->setAuditor(p.auditor.get());
   // Login events of both areas go to the audit trail: a patient's under "portal" (shown on
   // their activity page), a registry account's under "registry" (naming the account).
@@ -285,6 +288,7 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
   p.registryApi->registerRoutes(*p.router);
   p.registryPages->registerRoutes(*p.router);
   p.catalogue->registerRoutes(*p.router);
+  p.swagger->registerRoutes(*p.router);
   p.router->add("GET", "/healthz", Interaction::kPublic, "",
                 [](const http::Request&, RequestContext&) {
                   http::Response r;

@@ -20,18 +20,14 @@
 // The gateway is stopped with SIGTERM (it must exit 0: under the sanitizer build a leak or an
 // error report fails the test) and the directory removed, whatever happens. Every wait is bounded.
 //
-// Run (ctest does this, label "interop"; `npm ci` in this folder first, scripts/setup does it):
+// Run (ctest does this, label "interop"; `npm ci` in this folder first, scripts/npm-ci does it):
 //   node tests/interop/pairing_interop.test.mjs build/bin/mes-gateway
 //   MES_GATEWAY_BIN=build/bin/mes-gateway node --test tests/interop/
 // Exit status: 0 all passed, 1 a failure, 77 skipped (Node.js older than 20, or no node_modules).
 
-import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, open } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { CookieJar, GatewayProcess, HTTP_S, browse, get } from '../support/gateway.mjs';
 
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 if (nodeMajor < 20) {
@@ -49,7 +45,6 @@ try {
 
 const gatewayBin = process.env.MES_GATEWAY_BIN || process.argv[2];
 const STEP_MS = 60_000;          // one step (the sanitized gateway is slow)
-const HTTP_S = 20;               // one HTTP request, seconds
 const WHOLE_RUN_MS = 240_000;    // the whole file; ctest's own timeout is above it
 
 const SCOPE = 'openid fhirUser launch/patient offline_access patient/Observation.rs ' +
@@ -59,33 +54,6 @@ const WEIGHT_PROFILE =
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-  });
-}
-
-function run(file, args, ms) {
-  return new Promise((res, rej) => {
-    execFile(file, args, { timeout: ms, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
-      if (err) rej(new Error(`${file} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
-      else res(stdout);
-    });
-  });
-}
-
-// fetch with a deadline, never following redirects (the test looks at each hop).
-function get(url, init = {}) {
-  return fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(HTTP_S * 1000), ...init });
-}
 
 // SMART scopes as "what they grant": identity scopes, and letters per resource type.
 function grants(scope) {
@@ -105,229 +73,17 @@ function lettersFor(scope, type) {
   return [...'cruds'].filter((c) => all.includes(c)).join('');
 }
 
-const decodeEntities = (s) => s
-  .replace(/&#x([0-9a-f]+);/gi, (_, h) => String.fromCodePoint(parseInt(h, 16)))
-  .replace(/&#([0-9]+);/g, (_, d) => String.fromCodePoint(Number(d)))
-  .replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>')
-  .replace(/&amp;/g, '&');
-
-function attributes(text) {
-  const attrs = {};
-  const re = /([^\s=\/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
-  for (const m of text.matchAll(re)) {
-    attrs[m[1].toLowerCase()] = decodeEntities(m[2] ?? m[3] ?? m[4] ?? '');
-  }
-  return attrs;
-}
-
-// The forms of an HTML page, generically: action, method and every input/button with its
-// attributes (no value is hard-coded by the test except the ones a person would type).
-function parseForms(html, pageUrl) {
-  const forms = [];
-  for (const m of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
-    const a = attributes(m[1]);
-    const fields = [];
-    for (const f of m[2].matchAll(/<(input|button)\b([^>]*)>/gi)) {
-      const fa = attributes(f[2]);
-      fields.push({
-        tag: f[1].toLowerCase(),
-        type: (fa.type || (f[1].toLowerCase() === 'button' ? 'submit' : 'text')).toLowerCase(),
-        name: fa.name, value: fa.value ?? '', checked: 'checked' in fa,
-      });
-    }
-    forms.push({
-      action: new URL(a.action || pageUrl, pageUrl).href,
-      method: (a.method || 'get').toLowerCase(),
-      fields,
-    });
-  }
-  return forms;
-}
-
-// Cookies by hand (Node's fetch keeps none): name → {value, path}, sent when the path matches.
-class CookieJar {
-  constructor() { this.cookies = new Map(); }
-  store(response, url) {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair, ...attrs] = line.split(';').map((s) => s.trim());
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq);
-      const value = pair.slice(eq + 1);
-      let path = '/';
-      let gone = value === '';
-      for (const at of attrs) {
-        const [k, v = ''] = at.split('=');
-        if (k.toLowerCase() === 'path') path = v || '/';
-        if (k.toLowerCase() === 'max-age' && Number(v) <= 0) gone = true;
-        if (k.toLowerCase() === 'expires' && Date.parse(v) < Date.now()) gone = true;
-      }
-      this.lastAttributes = { name, attrs, url };
-      if (gone) this.cookies.delete(name); else this.cookies.set(name, { value, path });
-    }
-  }
-  header(url) {
-    const p = new URL(url).pathname;
-    return [...this.cookies].filter(([, c]) => p === c.path || p.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`))
-      .map(([n, c]) => `${n}=${c.value}`).join('; ');
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
-// The gateway under test
+// The gateway under test, and the patient's browser (tests/support/gateway.mjs): it follows the
+// gateway's redirects, fills the login, one-time code and consent forms, and stops at the app's
+// redirect_uri. `decision` is the consent button to press ("approve" or "deny").
 
-const gw = {
-  dir: null, proc: null, port: 0, issuer: '', fhirBase: '', demo: null,
-  logPath: null, exit: null, outboxSeen: new Set(),
-};
+const gw = new GatewayProcess(gatewayBin, { prefix: 'mes-interop-' });
 
-async function startGateway() {
-  gw.dir = await mkdtemp(join(tmpdir(), 'mes-interop-'));
-  gw.demo = JSON.parse(await run(gatewayBin, ['seed-demo', '--data-dir', gw.dir], 60_000));
-  for (const k of ['patient_id', 'login', 'password', 'client_id', 'redirect_uri']) {
-    assert.ok(gw.demo[k], `seed-demo prints "${k}" (printed: ${JSON.stringify(gw.demo)})`);
-  }
-  gw.logPath = join(gw.dir, 'gateway.log');
-  for (let attempt = 1; ; ++attempt) {
-    gw.port = await freePort();
-    const log = await open(gw.logPath, 'a');
-    gw.proc = spawn(gatewayBin,
-      ['serve', '--data-dir', gw.dir, '--port', String(gw.port), '--listen', '127.0.0.1'],
-      { stdio: ['ignore', log.fd, log.fd] });
-    await log.close();
-    gw.exit = new Promise((res) => gw.proc.once('exit', (code, signal) => res({ code, signal })));
-    gw.issuer = `http://127.0.0.1:${gw.port}`;
-    const deadline = Date.now() + 60_000;
-    let exited = null;
-    gw.exit.then((e) => { exited = e; });
-    while (Date.now() < deadline && !exited) {
-      try {
-        if ((await get(`${gw.issuer}/readyz`, { signal: AbortSignal.timeout(2000) })).status === 200) {
-          gw.fhirBase = `${gw.issuer}/fhir`;
-          return;
-        }
-      } catch { /* not listening yet */ }
-      await sleep(100);
-    }
-    if (exited && attempt < 3) continue;  // the port was taken in between: try another
-    throw new Error(`gateway not ready (exit ${JSON.stringify(exited)})\n${await logTail()}`);
-  }
-}
-
-async function stopGateway() {
-  if (!gw.proc || gw.proc.exitCode !== null || gw.proc.signalCode !== null) return gw.exit && gw.exit;
-  gw.proc.kill('SIGTERM');
-  let timer;
-  const timeout = new Promise((res) => { timer = setTimeout(() => res('timeout'), 30_000); });
-  const first = await Promise.race([gw.exit, timeout]);
-  clearTimeout(timer);
-  if (first === 'timeout') {
-    gw.proc.kill('SIGKILL');
-    await gw.exit;
-    return { code: null, signal: 'SIGKILL (did not stop within 30 s of SIGTERM)' };
-  }
-  return gw.exit;
-}
-
-async function logTail(lines = 60) {
-  try {
-    const text = await readFile(gw.logPath, 'utf8');
-    return `--- last lines of the gateway's log ---\n${text.split('\n').slice(-lines).join('\n')}`;
-  } catch { return ''; }
-}
-
-// The newest unread login code for `recipient` in <data-dir>/outbox (waits up to 10 s).
-async function readLoginCode(recipient) {
-  const dir = join(gw.dir, 'outbox');
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    let names = [];
-    try { names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort(); } catch { /* none yet */ }
-    for (const n of names) {
-      if (gw.outboxSeen.has(n)) continue;
-      gw.outboxSeen.add(n);
-      const msg = JSON.parse(await readFile(join(dir, n), 'utf8'));
-      if (msg.kind === 'login-code' && msg.recipient === recipient && msg.data?.code) {
-        return String(msg.data.code);
-      }
-    }
-    await sleep(100);
-  }
-  throw new Error(`no login-code message for ${recipient} in ${dir} within 10 s`);
-}
-
-async function markOutboxRead() {
-  try { for (const n of await readdir(join(gw.dir, 'outbox'))) gw.outboxSeen.add(n); } catch { /* none */ }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The patient's browser: follows the gateway's redirects, fills the login, one-time code and
-// consent forms it meets, and stops at the first redirect that leaves the gateway (the app's
-// redirect_uri). `decision` is the consent button to press ("approve" or "deny").
-
-async function patientAuthorizes(authorizationUrl, { decision = 'approve', jar = new CookieJar() } = {}) {
-  const visited = [];
-  let method = 'GET';
-  let url = authorizationUrl.href;
-  let body = null;
-  for (let hop = 0; hop < 20; ++hop) {
-    const headers = { accept: 'text/html' };
-    const cookie = jar.header(url);
-    if (cookie) headers.cookie = cookie;
-    if (body) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const r = await get(url, { method, headers, body });
-    jar.store(r, url);
-    visited.push(`${method} ${new URL(url).pathname} → ${r.status}`);
-    const trail = () => visited.join('\n  ');
-    if ([301, 302, 303, 307, 308].includes(r.status)) {
-      const loc = r.headers.get('location');
-      assert.ok(loc, `redirect without Location after\n  ${trail()}`);
-      const next = new URL(loc, url);
-      if (next.origin !== gw.issuer) return { redirect: next, visited, jar };
-      if (r.status === 307 || r.status === 308) {
-        url = next.href;  // method and body kept
-      } else {
-        method = 'GET'; body = null; url = next.href;
-      }
-      continue;
-    }
-    const html = await r.text();
-    assert.equal(r.status, 200, `unexpected page after\n  ${trail()}\n${html.slice(0, 800)}`);
-    assert.match(r.headers.get('content-type') || '', /text\/html/, `portal pages are HTML (${url})`);
-    const forms = parseForms(html, url).filter((f) => f.method === 'post');
-    const has = (f, name) => f.fields.some((x) => x.name === name);
-    const login = forms.find((f) => f.fields.some((x) => x.type === 'password'));
-    const otp = forms.find((f) => has(f, 'code') && !has(f, 'password'));
-    const consent = forms.find((f) => has(f, 'decision') || has(f, 'access'));
-    const form = consent ?? otp ?? login;
-    assert.ok(form, `no login, one-time code or consent form on ${url} after\n  ${trail()}\n${html.slice(0, 800)}`);
-    const data = new URLSearchParams();
-    let submitted = false;
-    for (const f of form.fields) {
-      if (!f.name) continue;
-      if (f.type === 'submit' || f.type === 'image') {
-        // Press one button: the one matching the decision on the consent screen, else the first.
-        const wanted = form === consent ? f.name === 'decision' && f.value === decision : !submitted;
-        if (wanted && !submitted) { data.append(f.name, f.value); submitted = true; }
-        continue;
-      }
-      if (f.type === 'checkbox' || f.type === 'radio') {
-        // Approving all: tick every access row (a person would tick them all).
-        if (f.type === 'checkbox' || f.checked) data.append(f.name, f.value || 'on');
-        continue;
-      }
-      let value = f.value;
-      if (form === login && f.type === 'password') value = gw.demo.password;
-      else if (form === login && f.type !== 'hidden') value = gw.demo.login;
-      else if (form === otp && f.name === 'code') value = await readLoginCode(gw.demo.patient_id);
-      data.append(f.name, value);
-    }
-    if (form === consent && !submitted) {
-      assert.ok(form.fields.some((x) => x.name === 'decision'), 'the consent form has decision buttons');
-    }
-    if (form === login) await markOutboxRead();  // the code to read is the one this login sends
-    method = 'POST'; url = form.action; body = data.toString();
-  }
-  throw new Error(`more than 20 hops without reaching the app's redirect_uri:\n  ${visited.join('\n  ')}`);
+function patientAuthorizes(authorizationUrl, { decision = 'approve', jar = new CookieJar() } = {}) {
+  return browse(gw, authorizationUrl.href, {
+    login: gw.demo.login, password: gw.demo.password, recipient: gw.demo.patient_id, decision, jar,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -445,9 +201,9 @@ function step(name, fn) {
 
 const watchdog = setTimeout(async () => {
   console.error(`interop: the whole run exceeded ${WHOLE_RUN_MS / 1000} s; stopping`);
-  console.error(await logTail());
-  try { gw.proc?.kill('SIGKILL'); } catch { /* gone */ }
-  if (gw.dir) await rm(gw.dir, { recursive: true, force: true });
+  console.error(await gw.logTail());
+  gw.kill();
+  await gw.removeDir();
   process.exit(1);
 }, WHOLE_RUN_MS);
 watchdog.unref();
@@ -457,19 +213,19 @@ describe('openid-client pairs with mes-gateway (authorization code + PKCE)', () 
 
   before(async () => {
     assert.ok(gatewayBin, 'the mes-gateway binary: pass its path as the first argument or MES_GATEWAY_BIN');
-    await startGateway();
+    await gw.start();
   });
 
   after(async () => {
     if (!gw.proc) {  // never started: before() failed and said why
-      if (gw.dir) await rm(gw.dir, { recursive: true, force: true });
+      await gw.removeDir();
       clearTimeout(watchdog);
       return;
     }
-    const exit = await stopGateway();
+    const exit = await gw.stop();
     const failed = broken || (exit && exit.code !== 0);
-    if (failed) console.error(await logTail(exit && exit.code !== 0 ? 200 : 60));
-    if (gw.dir) await rm(gw.dir, { recursive: true, force: true });
+    if (failed) console.error(await gw.logTail(exit && exit.code !== 0 ? 200 : 60));
+    await gw.removeDir();
     clearTimeout(watchdog);
     assert.deepEqual(exit, { code: 0, signal: null },
       'the gateway stops cleanly on SIGTERM (exit 0; a sanitizer report makes it non-zero)');
