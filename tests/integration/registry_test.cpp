@@ -264,6 +264,12 @@ BOOST_AUTO_TEST_CASE(the_api_needs_a_session_csrf_on_changes_and_refuses_bad_inp
   HttpResponse huge =
       w.call(w.editor, "POST", "/services", R"({"name":")" + std::string(1100 * 1024, 'a') + "\"}");
   BOOST_TEST(huge.status == 413);
+  std::string deep = "1";
+  for (int i = 0; i < 40; ++i) deep = "[" + deep + "]";
+  HttpResponse tooDeep =
+      w.call(w.editor, "POST", "/services", R"({"name":"X","redirect_uris":)" + deep + "}");
+  BOOST_TEST(tooDeep.status == 400);
+  BOOST_TEST(outcomeCodes(tooDeep) == "json-too-deep");
   HttpResponse invalid =
       w.call(w.editor, "POST", "/services",
              R"({"name":"T","client_type":"public","redirect_uris":["http://evil.example/cb"]})");
@@ -690,6 +696,70 @@ BOOST_AUTO_TEST_CASE(the_pages_walk_a_service_with_csrf_protected_forms_in_frenc
                                  kFormType, w.admin.browser.headers());
   BOOST_TEST(badSiret.status == 422);
   BOOST_TEST(badSiret.body.find("clé de contrôle (Luhn)") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(every_page_form_refuses_a_post_without_its_csrf_token) {
+  RegistryWorld& w = world();
+  HttpClient c = w.gw.client();
+  const std::string id = w.serviceAt("commission");
+  const std::string base = "/registry/services/" + id;
+  const size_t accountsBefore =
+      jsonOf(w.call(w.admin, "GET", "/accounts")).find("accounts")->items().size();
+  struct Post {
+    const RegistryUser* who;
+    std::string path;
+    std::vector<std::pair<std::string, std::string>> fields;
+  };
+  const std::vector<Post> posts = {
+      {&w.editor, base + "/actions/retract", {{"reason", "x"}}},
+      {&w.evaluator, base + "/evidence", {{"report", testReport("csrf")}}},
+      {&w.evaluator, base + "/evaluation", {{"verdict.SEC-01", "not_met"}, {"note.SEC-01", "x"}}},
+      {&w.commission, base + "/decision", {{"decision", "unfavourable"}, {"reason", "x"}}},
+      {&w.admin, "/registry/admin/organisations",
+       {{"legal_name", "Forgée SAS"}, {"siret", "73282932000074"},
+        {"editor_oid", "urn:oid:1.2.250.1.999.66"}, {"contact", "a@forge.example"}}},
+      {&w.admin, "/registry/admin/accounts",
+       {{"login", "forge@ans.example"}, {"role", "admin"}, {"password", kRegistryPassword}}},
+  };
+  for (const Post& post : posts) {
+    for (const std::string& token : {std::string(), w.commission.csrf == post.who->csrf
+                                                          ? w.admin.csrf
+                                                          : w.commission.csrf}) {
+      auto fields = post.fields;
+      if (!token.empty()) fields.emplace_back("csrf", token);  // another session's token
+      HttpResponse r = c.post(post.path, formEncode(fields), kFormType, post.who->browser.headers());
+      BOOST_TEST(r.status == 403, post.path << ": " << r.status);
+      BOOST_TEST(r.body.find("Aucune action n’a été effectuée") != std::string::npos, post.path);
+    }
+  }
+  // Nothing happened: the service is where it was, with no new evidence; no account was made.
+  BOOST_TEST(w.statusOf(id) == "commission");
+  BOOST_TEST(jsonOf(w.call(w.admin, "GET", "/services/" + id + "/evidence"))
+                 .find("evidence")
+                 ->items()
+                 .empty());
+  BOOST_TEST(jsonOf(w.call(w.admin, "GET", "/accounts")).find("accounts")->items().size() ==
+             accountsBefore);
+
+  // With its token, the administrator's account form creates the account.
+  HttpResponse made = c.post("/registry/admin/accounts",
+                             formEncode({{"csrf", w.admin.csrf},
+                                         {"login", "page-evaluateur@ans.example"},
+                                         {"role", "evaluator"},
+                                         {"organisation_id", w.tensioOrg},  // ignored: not editor
+                                         {"password", kRegistryPassword}}),
+                             kFormType, w.admin.browser.headers());
+  BOOST_TEST(made.status == 303);
+  BOOST_TEST(made.header("Location").find("/registry/admin?done=account") != std::string::npos);
+  bool listed = false;
+  const Value accounts = jsonOf(w.call(w.admin, "GET", "/accounts"));
+  for (const Value& a : accounts.find("accounts")->items()) {
+    listed = listed || (stringOf(a, "login") == "page-evaluateur@ans.example" &&
+                        stringOf(a, "role") == "evaluator");
+  }
+  BOOST_TEST(listed);
+  RegistryUser fresh = registryLogin(w.gw, "page-evaluateur@ans.example");
+  BOOST_TEST(w.call(fresh, "GET", "/services/" + id).status == 200);
 }
 
 BOOST_AUTO_TEST_CASE(a_malformed_criteria_file_stops_the_gateway_at_start) {

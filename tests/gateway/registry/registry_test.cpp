@@ -166,6 +166,17 @@ BOOST_AUTO_TEST_CASE(every_status_times_every_action) {
         if (allowedActions(status).empty()) {
           BOOST_TEST(message.find("no action is allowed any more") != std::string::npos);
         }
+        // And machine-readable: one allowed-action information issue each, in order.
+        std::vector<std::string> issues;
+        for (size_t i = 1; i < refused.error().problems.size(); ++i) {
+          const mes::Problem& p = refused.error().problems[i];
+          BOOST_TEST(p.code == "allowed-action");
+          BOOST_TEST(p.severity == "information");
+          issues.push_back(p.message);
+        }
+        std::vector<std::string> expected;
+        for (Action a : allowedActions(status)) expected.emplace_back(actionName(a));
+        BOOST_TEST(issues == expected, boost::test_tools::per_element());
         BOOST_TEST(f.registry->read(f.editor(), refusing)->service.status == statusName(status));
       }
     }
