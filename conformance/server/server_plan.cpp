@@ -7,6 +7,12 @@ namespace mes::conformance::server {
 std::vector<PlannedTest> serverPlan(ServerContext& context) {
   Plan plan;
   addDiscoveryTests(plan, context);
+  addPairingTests(plan, context);
+  addTokenTests(plan, context);
+  addMeasureTests(plan, context);
+  addDocumentTests(plan, context);
+  addAgendaTests(plan, context);
+  addRevokingTests(plan, context);
   return plan;
 }
 
