@@ -166,7 +166,6 @@ std::string testSection(const TestResult& r, const RequirementCatalogue* catalog
 
 }  // namespace
 
-// &apos; is an HTML5 named reference too: one escaping serves both reports.
 std::string htmlEscape(std::string_view text) {
   return xmlEscape(text);
 }

@@ -4,6 +4,7 @@
 
 #include "conformance/redaction.h"
 #include "conformance/report/exchange_text.h"
+#include "core/markup.h"
 #include "fhir/types/datetime.h"
 
 namespace mes::conformance {
@@ -35,31 +36,7 @@ std::string transcript(const TestResult& r) {
 }  // namespace
 
 std::string xmlEscape(std::string_view text) {
-  const std::string clean = printableText(text);
-  std::string out;
-  out.reserve(clean.size());
-  for (char c : clean) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return escapeMarkup(printableText(text));
 }
 
 std::string toJUnitXml(const RunReport& report) {

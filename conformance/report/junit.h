@@ -20,7 +20,7 @@ namespace mes::conformance {
 
 std::string toJUnitXml(const RunReport& report);
 
-// XML text and attribute escaping (& < > " '), after printableText (exchange_text.h).
+// XML text and attribute escaping (core/markup.h), after printableText (exchange_text.h).
 std::string xmlEscape(std::string_view text);
 
 }  // namespace mes::conformance

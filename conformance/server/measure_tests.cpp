@@ -270,26 +270,14 @@ Value deviceBundle(ServerContext& ctx, TestScope& t, const std::string& serial,
   ref.set("reference", Value::string("urn:uuid:0b9c6f1e-0000-4000-8000-000000000001"));
   observation.set("device", std::move(ref));
   expectSampleValid(t, observation, ctx.clock().nowMs());
-  const auto entry = [](const std::string& fullUrl, Value resource, const std::string& type,
-                        const std::string& ifNoneExist) {
-    Value e = Value::object();
-    e.set("fullUrl", Value::string(fullUrl));
-    e.set("resource", std::move(resource));
-    Value request = Value::object();
-    request.set("method", Value::string("POST"));
-    request.set("url", Value::string(type));
-    if (!ifNoneExist.empty()) request.set("ifNoneExist", Value::string(ifNoneExist));
-    e.set("request", std::move(request));
-    return e;
-  };
   Value bundle = Value::object();
   bundle.set("resourceType", Value::string("Bundle"));
   bundle.set("type", Value::string("transaction"));
   Value entries = Value::array();
-  entries.push(entry("urn:uuid:0b9c6f1e-0000-4000-8000-000000000001", std::move(device), "Device",
-                     "identifier=urn:oid:1.2.250.1.999.1|" + serial));
-  entries.push(entry("urn:uuid:0b9c6f1e-0000-4000-8000-000000000002", std::move(observation),
-                     "Observation", ""));
+  entries.push(transactionEntry("urn:uuid:0b9c6f1e-0000-4000-8000-000000000001", std::move(device),
+                                "Device", "identifier=urn:oid:1.2.250.1.999.1|" + serial));
+  entries.push(transactionEntry("urn:uuid:0b9c6f1e-0000-4000-8000-000000000002",
+                                std::move(observation), "Observation", ""));
   bundle.set("entry", std::move(entries));
   return bundle;
 }

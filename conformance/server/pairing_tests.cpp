@@ -26,10 +26,11 @@ void expectErrorRedirect(ServerContext& ctx, TestScope& t, const http::ClientRes
   t.expect(r.status == 302 || r.status == 303, "a redirect back to the app " + std::string(why),
            describeResponse(r));
   const std::string location = r.headers.get("Location");
-  t.expect(location.rfind(ctx.target().redirectUri + "?", 0) == 0,
-           "the redirect to the registered URI " + ctx.target().redirectUri, location);
-  t.expect(queryParameter(location, "error") == error, "error=" + error,
-           "error=" + queryParameter(location, "error"));
+  t.expect(location.rfind(ctx.target().redirectUri + "?", 0) == 0 &&
+               queryParameter(location, "error") == error,
+           "the redirect back to " + ctx.target().redirectUri + " with error=" + error + " " +
+               std::string(why),
+           location);
   t.expect(queryParameter(location, "state") == state, "the app's state echoed (" + state + ")",
            "state=" + queryParameter(location, "state"));
   t.expect(queryParameter(location, "code").empty(), "no code", "a code");

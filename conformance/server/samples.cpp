@@ -130,21 +130,23 @@ Value documentWithout(const std::string& patientId) {
   return d;
 }
 
-Value entry(const std::string& fullUrl, Value resource, const std::string& type) {
+}  // namespace
+
+std::string numberText(double value) {
+  return Value::number(value).text();
+}
+
+Value transactionEntry(const std::string& fullUrl, Value resource, const std::string& type,
+                       const std::string& ifNoneExist) {
   Value e = Value::object();
   e.set("fullUrl", Value::string(fullUrl));
   e.set("resource", std::move(resource));
   Value request = Value::object();
   request.set("method", Value::string("POST"));
   request.set("url", Value::string(type));
+  if (!ifNoneExist.empty()) request.set("ifNoneExist", Value::string(ifNoneExist));
   e.set("request", std::move(request));
   return e;
-}
-
-}  // namespace
-
-std::string numberText(double value) {
-  return Value::number(value).text();
 }
 
 std::vector<MeasureSample> measureSamples() {
@@ -274,9 +276,9 @@ Value documentBundle(const std::string& patientId, const std::string& text,
   bundle.set("resourceType", Value::string("Bundle"));
   bundle.set("type", Value::string("transaction"));
   Value entries = Value::array();
-  entries.push(entry(listUrl, std::move(list), "List"));
-  entries.push(entry(docUrl, std::move(doc), "DocumentReference"));
-  entries.push(entry(binUrl, std::move(binary), "Binary"));
+  entries.push(transactionEntry(listUrl, std::move(list), "List"));
+  entries.push(transactionEntry(docUrl, std::move(doc), "DocumentReference"));
+  entries.push(transactionEntry(binUrl, std::move(binary), "Binary"));
   bundle.set("entry", std::move(entries));
   return bundle;
 }

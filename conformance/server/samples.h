@@ -47,6 +47,11 @@ std::string dateTimeOf(int64_t ms);
 // that searches by date see only this run's measures.
 int64_t runDay(const std::string& runId);
 
+// A transaction Bundle entry: POST of `resource` to `type`, conditional on `ifNoneExist` when
+// given.
+fhir::Value transactionEntry(const std::string& fullUrl, fhir::Value resource,
+                             const std::string& type, const std::string& ifNoneExist = {});
+
 // SPEC §3: a text document of `text` (its size and SHA-1 computed), ITI-105 form (data inline).
 fhir::Value documentReference(const std::string& patientId, const std::string& text,
                               const std::string& title);

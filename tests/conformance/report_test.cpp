@@ -214,7 +214,7 @@ BOOST_AUTO_TEST_CASE(junit_counts_outcomes_and_escapes_text) {
   BOOST_TEST(xml.find(R"(<error message=)") != std::string::npos);
   BOOST_TEST(xml.find(R"(<property name="requirement" value="GW-MES-02"/>)") != std::string::npos);
   BOOST_TEST(xml.find("<script>") == std::string::npos);
-  BOOST_TEST(xml.find("&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; &amp; more") !=
+  BOOST_TEST(xml.find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more") !=
              std::string::npos);
   expectNoSecret(xml);
 }

@@ -68,6 +68,10 @@ BOOST_AUTO_TEST_CASE(the_server_plan_names_known_requirements_and_unique_ids) {
   const std::vector<TestCase> tests = server::serverTestCases();
   const Coverage coverage = computeCoverage(gatewayRequirements(), tests);
   BOOST_TEST(coverage.unknown.empty());
+  for (const CoverageRow& row : coverage.rows) {
+    BOOST_TEST(!row.tests.empty(), row.requirement->id << " is covered by no test");
+  }
+  BOOST_TEST(tests.size() >= 60u);
   std::set<std::string> ids;
   for (const TestCase& t : tests) {
     BOOST_TEST(ids.insert(t.id).second, t.id << " twice");
