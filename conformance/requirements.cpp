@@ -74,15 +74,15 @@ Result<Value> parseObject(std::string_view json, Mistakes& mistakes) {
   return parsed;
 }
 
-const RequirementCatalogue& builtIn(Result<RequirementCatalogue> (*parse)(std::string_view,
-                                                                          std::string_view),
-                                    std::string_view json, std::string_view source) {
+RequirementCatalogue builtIn(Result<RequirementCatalogue> (*parse)(std::string_view,
+                                                                   std::string_view),
+                             std::string_view json, std::string_view source) {
   Result<RequirementCatalogue> parsed = parse(json, source);
   if (!parsed) {
     for (const Problem& p : parsed.error().problems) std::cerr << p.message << "\n";
     std::abort();
   }
-  return *new RequirementCatalogue(std::move(parsed).value());
+  return std::move(parsed).value();
 }
 
 }  // namespace
@@ -203,13 +203,13 @@ Result<RequirementCatalogue> parseRegistryCriteria(std::string_view json, std::s
 }
 
 const RequirementCatalogue& gatewayRequirements() {
-  static const RequirementCatalogue& catalogue = builtIn(
+  static const RequirementCatalogue catalogue = builtIn(
       parseGatewayRequirements, gatewayRequirementsBuiltInJson(), "docs/gateway-requirements.json");
   return catalogue;
 }
 
 const RequirementCatalogue& registryCriteria() {
-  static const RequirementCatalogue& catalogue =
+  static const RequirementCatalogue catalogue =
       builtIn(parseRegistryCriteria, registryCriteriaBuiltInJson(), "docs/registry-criteria.json");
   return catalogue;
 }
