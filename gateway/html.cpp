@@ -1,5 +1,6 @@
 #include "gateway/html.h"
 
+#include "core/markup.h"
 #include "fhir/types/datetime.h"
 
 namespace mes::gateway {
@@ -43,38 +44,16 @@ nav a{margin-right:1rem}
 }  // namespace
 
 std::string escapeHtml(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return escapeMarkup(text);
 }
 
 std::string page(std::string_view titleFr, std::string_view bodyHtml, PageWidth width) {
   std::string out;
   out.reserve(kStyle.size() + bodyHtml.size() + 512);
-  out += "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-         "<meta name=\"referrer\" content=\"no-referrer\">\n<title>";
+  out +=
+      "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<meta name=\"referrer\" content=\"no-referrer\">\n<title>";
   out += escapeHtml(titleFr);
   out += " \u2013 Mon espace sant\u00e9</title>\n<style>";
   out += kStyle;

@@ -72,23 +72,6 @@ sockaddr_in loopbackAddress(uint16_t port) {
   return addr;
 }
 
-// A port nobody listens on right now: bind 127.0.0.1:0 and read what the kernel chose.
-uint16_t pickFreePort() {
-  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (fd.get() < 0) {
-    throw std::runtime_error("pickFreePort: socket: " + errnoText(errno));
-  }
-  sockaddr_in addr = loopbackAddress(0);
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    throw std::runtime_error("pickFreePort: bind 127.0.0.1:0: " + errnoText(errno));
-  }
-  socklen_t len = sizeof(addr);
-  if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    throw std::runtime_error("pickFreePort: getsockname: " + errnoText(errno));
-  }
-  return ntohs(addr.sin_port);
-}
-
 // Whether a server could listen on 127.0.0.1:port now. SO_REUSEADDR as servers set it, so
 // connections left in TIME_WAIT by a previous run do not count as "taken".
 bool portIsFree(uint16_t port) {
@@ -151,6 +134,22 @@ std::string joinCommand(const std::vector<std::string>& argv) {
 }
 
 }  // namespace
+
+uint16_t pickFreePort() {
+  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) {
+    throw std::runtime_error("pickFreePort: socket: " + errnoText(errno));
+  }
+  sockaddr_in addr = loopbackAddress(0);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    throw std::runtime_error("pickFreePort: bind 127.0.0.1:0: " + errnoText(errno));
+  }
+  socklen_t len = sizeof(addr);
+  if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    throw std::runtime_error("pickFreePort: getsockname: " + errnoText(errno));
+  }
+  return ntohs(addr.sin_port);
+}
 
 // ---- TempDir ---------------------------------------------------------------------------------
 

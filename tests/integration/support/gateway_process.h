@@ -31,6 +31,10 @@
 
 namespace mes::itest {
 
+// A loopback port nobody listens on right now (bind 127.0.0.1:0 and read what the kernel chose).
+// Another process may take it before the caller binds it. Throws std::runtime_error on failure.
+uint16_t pickFreePort();
+
 // Path of the mes-gateway binary of this build; empty when the build has no such target.
 inline constexpr const char* kGatewayBinary = MES_GATEWAY_BIN;
 

@@ -1,0 +1,367 @@
+#include "conformance/cli.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <sstream>
+
+#include "conformance/report/report_files.h"
+#include "conformance/requirements.h"
+#include "conformance/runner.h"
+#include "conformance/server/server_plan.h"
+#include "fhir/json/json.h"
+
+#ifndef MES_VERSION
+#define MES_VERSION "0.0.0"
+#endif
+
+namespace mes::conformance {
+
+namespace {
+
+constexpr const char* kUsage =
+    "mes-conformance: the MES conformance harness (SPEC §6)\n"
+    "\n"
+    "  mes-conformance run --base-url URL [options]\n"
+    "      Plays a reference app against the gateway at URL (its issuer; the FHIR base is\n"
+    "      URL/fhir) and runs the server test plan.\n"
+    "      --seed FILE            the JSON `mes-gateway seed-demo` prints (patient_id, login,\n"
+    "                             password, other_patient, client_id, redirect_uri): the test\n"
+    "                             patients and app, to drive the pairing through the portal\n"
+    "      --outbox DIR           the gateway's outbox directory, where the one-time login\n"
+    "                             codes arrive (<data-dir>/outbox)\n"
+    "      --client-id ID, --redirect-uri URI   the app, when not in --seed\n"
+    "      --access-token T [--refresh-token T] --patient-id ID\n"
+    "                             someone else's gateway: a token of a paired app instead of\n"
+    "                             driving the pairing (tests that must drive it are skipped)\n"
+    "      --other-access-token T --other-patient-id ID\n"
+    "                             the same for a second patient (other-patient tests)\n"
+    "      --fhir-base URL        when the FHIR base is not URL/fhir\n"
+    "      --only ID...           run only these tests (ids as `list` prints them)\n"
+    "      --report-dir DIR       write testreport.json (FHIR TestReport), junit.xml and\n"
+    "                             report.html there\n"
+    "      --max-wait SECONDS     longest wait for a token to expire (default 60); a longer\n"
+    "                             token lifetime skips the expired-token test\n"
+    "      --timeout SECONDS      per request (default 30)\n"
+    "      --insecure             https: do not verify the server certificate\n"
+    "  mes-conformance list [--suite server|client]\n"
+    "      The tests: id, required or optional, title, requirement ids.\n"
+    "  mes-conformance requirements [--suite server|client] [--lang en|fr]\n"
+    "      Each requirement with the tests that verify it, and those no test covers.\n"
+    "  mes-conformance --help | --version\n"
+    "\n"
+    "Exit status: 0 every required test passed; 1 a required test failed or ended in error;\n"
+    "2 could not run (bad arguments, unknown test ids, gateway unreachable, reports\n"
+    "unwritable); 3 nothing failed, but required tests were skipped.\n";
+
+class Args {
+ public:
+  explicit Args(const std::vector<std::string>& args) : args_(args) {}
+
+  // Parses --name value pairs and flags; `multi` options take every following non-option word.
+  bool parse(const std::vector<std::string>& valued, const std::vector<std::string>& flags,
+             const std::vector<std::string>& multi, std::string& problem) {
+    for (size_t i = 0; i < args_.size(); ++i) {
+      const std::string& a = args_[i];
+      const auto isOne = [&](const std::vector<std::string>& names) {
+        return std::find(names.begin(), names.end(), a) != names.end();
+      };
+      if (isOne(flags)) {
+        flags_[a] = true;
+      } else if (isOne(valued)) {
+        if (i + 1 >= args_.size() || args_[i + 1].rfind("--", 0) == 0) {
+          problem = a + " needs a value.";
+          return false;
+        }
+        if (values_.count(a) != 0) {
+          problem = a + " is given twice.";
+          return false;
+        }
+        values_[a] = args_[++i];
+      } else if (isOne(multi)) {
+        size_t taken = 0;
+        while (i + 1 < args_.size() && args_[i + 1].rfind("--", 0) != 0) {
+          std::stringstream words(args_[++i]);
+          std::string word;
+          while (std::getline(words, word, ',')) {
+            if (!word.empty()) lists_[a].push_back(word);
+          }
+          ++taken;
+        }
+        if (taken == 0) {
+          problem = a + " needs at least one value.";
+          return false;
+        }
+      } else {
+        problem = "Unknown argument \"" + a + "\".";
+        return false;
+      }
+    }
+    return true;
+  }
+
+  std::string value(const std::string& name, std::string fallback = {}) const {
+    auto it = values_.find(name);
+    return it == values_.end() ? fallback : it->second;
+  }
+  bool has(const std::string& name) const { return values_.count(name) != 0; }
+  bool flag(const std::string& name) const { return flags_.count(name) != 0; }
+  std::vector<std::string> list(const std::string& name) const {
+    auto it = lists_.find(name);
+    return it == lists_.end() ? std::vector<std::string>{} : it->second;
+  }
+
+ private:
+  const std::vector<std::string>& args_;
+  std::map<std::string, std::string> values_;
+  std::map<std::string, bool> flags_;
+  std::map<std::string, std::vector<std::string>> lists_;
+};
+
+int usageError(CliEnvironment& env, const std::string& problem) {
+  *env.err << "mes-conformance: " << problem << "\nSee mes-conformance --help.\n";
+  return kExitCannotRun;
+}
+
+std::optional<int> positiveSeconds(const std::string& text) {
+  if (text.empty() || text.size() > 6 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoi(text);
+}
+
+// The suites `list` and `requirements` know: their tests and their requirement catalogue.
+struct SuiteView {
+  std::vector<TestCase> tests;
+  const RequirementCatalogue* catalogue = nullptr;
+};
+
+std::optional<SuiteView> suiteNamed(const std::string& name) {
+  if (name == "server") return SuiteView{server::serverTestCases(), &gatewayRequirements()};
+  if (name == "client") return SuiteView{{}, &registryCriteria()};
+  return std::nullopt;
+}
+
+int listCommand(const std::vector<std::string>& args, CliEnvironment& env) {
+  Args parsed(args);
+  std::string problem;
+  if (!parsed.parse({"--suite"}, {}, {}, problem)) return usageError(env, problem);
+  const std::optional<SuiteView> suite = suiteNamed(parsed.value("--suite", "server"));
+  if (!suite) return usageError(env, "--suite is server or client.");
+  for (const TestCase& t : suite->tests) {
+    std::string requirements;
+    for (const std::string& id : t.requirements)
+      requirements += (requirements.empty() ? "" : " ") + id;
+    *env.out << t.id << "  " << (t.required ? "required" : "optional") << "  " << t.title << "  ["
+             << requirements << "]\n";
+  }
+  *env.out << suite->tests.size() << " tests.\n";
+  return 0;
+}
+
+int requirementsCommand(const std::vector<std::string>& args, CliEnvironment& env) {
+  Args parsed(args);
+  std::string problem;
+  if (!parsed.parse({"--suite", "--lang"}, {}, {}, problem)) return usageError(env, problem);
+  const std::optional<SuiteView> suite = suiteNamed(parsed.value("--suite", "server"));
+  if (!suite) return usageError(env, "--suite is server or client.");
+  const std::string lang = parsed.value("--lang", "en");
+  if (lang != "en" && lang != "fr") return usageError(env, "--lang is en or fr.");
+  const Coverage coverage = computeCoverage(*suite->catalogue, suite->tests);
+  *env.out << formatCoverage(*suite->catalogue, coverage, lang == "fr");
+  return 0;
+}
+
+// Reads the seed-demo JSON into the target.
+Status readSeed(const std::string& path, server::ServerTarget& target) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Error::make(ErrorKind::kInvalid, "seed-unreadable", "Cannot read --seed " + path + ".");
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  Result<fhir::Value> json = fhir::parseJson(text.str());
+  if (!json || !json->isObject()) {
+    return Error::make(
+        ErrorKind::kInvalid, "seed-invalid",
+        "--seed " + path + " is not the JSON object `mes-gateway seed-demo` prints.");
+  }
+  const auto str = [](const fhir::Value& v, std::string_view key) {
+    const std::string* s = v.findString(key);
+    return s != nullptr ? *s : std::string();
+  };
+  target.patient.id = str(*json, "patient_id");
+  target.patient.login = str(*json, "login");
+  target.patient.password = str(*json, "password");
+  target.clientId = str(*json, "client_id");
+  target.redirectUri = str(*json, "redirect_uri");
+  if (const fhir::Value* other = json->find("other_patient"); other && other->isObject()) {
+    target.other.id = str(*other, "patient_id");
+    target.other.login = str(*other, "login");
+    target.other.password = str(*other, "password");
+  }
+  if (target.patient.id.empty()) {
+    return Error::make(ErrorKind::kInvalid, "seed-invalid",
+                       "--seed " + path + " names no patient_id.");
+  }
+  return Status::ok();
+}
+
+const char* label(Outcome o) {
+  switch (o) {
+    case Outcome::kPass:
+      return "PASS ";
+    case Outcome::kFail:
+      return "FAIL ";
+    case Outcome::kSkip:
+      return "SKIP ";
+    case Outcome::kError:
+      return "ERROR";
+  }
+  return "";
+}
+
+int runCommand(const std::vector<std::string>& args, CliEnvironment& env) {
+  Args parsed(args);
+  std::string problem;
+  if (!parsed.parse(
+          {"--base-url", "--fhir-base", "--seed", "--outbox", "--client-id", "--redirect-uri",
+           "--access-token", "--refresh-token", "--patient-id", "--other-access-token",
+           "--other-patient-id", "--report-dir", "--max-wait", "--timeout"},
+          {"--insecure"}, {"--only"}, problem)) {
+    return usageError(env, problem);
+  }
+  server::ServerTarget target;
+  target.baseUrl = parsed.value("--base-url");
+  if (target.baseUrl.rfind("http://", 0) != 0 && target.baseUrl.rfind("https://", 0) != 0) {
+    return usageError(env, "--base-url is required: the gateway's http(s) base URL.");
+  }
+  target.fhirBase = parsed.value("--fhir-base");
+  if (parsed.has("--seed")) {
+    Status seeded = readSeed(parsed.value("--seed"), target);
+    if (!seeded) return usageError(env, seeded.error().problems.front().message);
+  }
+  target.outboxDir = parsed.value("--outbox");
+  if (parsed.has("--client-id")) target.clientId = parsed.value("--client-id");
+  if (parsed.has("--redirect-uri")) target.redirectUri = parsed.value("--redirect-uri");
+  if (parsed.has("--patient-id")) target.patient.id = parsed.value("--patient-id");
+  target.patient.accessToken = parsed.value("--access-token");
+  target.patient.refreshToken = parsed.value("--refresh-token");
+  if (parsed.has("--other-patient-id")) target.other.id = parsed.value("--other-patient-id");
+  target.other.accessToken = parsed.value("--other-access-token");
+  if (!target.patient.accessToken.empty() && target.patient.id.empty()) {
+    return usageError(env, "--access-token needs --patient-id (the patient the token is for).");
+  }
+  if (!target.other.accessToken.empty() && target.other.id.empty()) {
+    return usageError(env, "--other-access-token needs --other-patient-id.");
+  }
+  if (!target.outboxDir.empty() && !std::filesystem::is_directory(target.outboxDir)) {
+    return usageError(env, "--outbox " + target.outboxDir + " is not a directory.");
+  }
+  const std::optional<int> maxWait = positiveSeconds(parsed.value("--max-wait", "60"));
+  if (!maxWait) return usageError(env, "--max-wait takes a whole number of seconds.");
+  target.maxWaitSeconds = *maxWait;
+  const std::optional<int> timeout = positiveSeconds(parsed.value("--timeout", "30"));
+  if (!timeout || *timeout == 0)
+    return usageError(env, "--timeout takes a whole number of seconds, at least 1.");
+
+  server::ServerContext context(target, *env.clock, env.sleep);
+  const std::vector<PlannedTest> plan = server::serverPlan(context);
+  std::vector<TestCase> cases;
+  for (const PlannedTest& p : plan) cases.push_back(p.test);
+  Result<std::vector<size_t>> chosen = selectTests(cases, parsed.list("--only"));
+  if (!chosen) {
+    for (const Problem& p : chosen.error().problems)
+      *env.err << "mes-conformance: " << p.message << "\n";
+    *env.err << "`mes-conformance list` prints the test ids.\n";
+    return kExitCannotRun;
+  }
+  const std::string reportDir = parsed.value("--report-dir");
+  if (!reportDir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(reportDir, ec);
+    if (ec || !std::filesystem::is_directory(reportDir)) {
+      return usageError(env, "--report-dir " + reportDir + " cannot be created: " + ec.message());
+    }
+  }
+
+  http::ClientOptions options;
+  options.timeout = std::chrono::seconds(*timeout);
+  options.verifyTls = !parsed.flag("--insecure");
+  std::unique_ptr<http::HttpClient> client = env.makeClient(options);
+  // Can the gateway be reached at all? Any answer will do; none is "could not run".
+  Result<http::ClientResponse> probe = client->send({"GET", context.fhirUrl("/metadata"), {}, {}});
+  if (!probe) {
+    *env.err << "mes-conformance: cannot reach the gateway at " << context.target().baseUrl << ": "
+             << probe.error().problems.front().message << "\n";
+    return kExitCannotRun;
+  }
+
+  RunReport report;
+  report.suite = "server";
+  report.title = "MES gateway server test plan against " + context.target().baseUrl;
+  report.tester = std::string("mes-conformance ") + toolVersion();
+  report.participants = {{"test-engine", "urn:mes-conformance:" + std::string(toolVersion()),
+                          "mes-conformance (reference app)"},
+                         {"server", context.target().fhirBase, "the gateway under test"}};
+  report.startedMs = env.clock->nowMs();
+  std::vector<const PlannedTest*> selected;
+  for (size_t i : *chosen) selected.push_back(&plan[i]);
+  *env.out << "Running " << selected.size() << " tests against " << context.target().baseUrl
+           << "\n";
+  report.results = runTests(selected, *env.clock, client.get(), [&](const TestResult& r) {
+    *env.out << label(r.outcome) << " " << r.test.id << "  " << r.test.title << "\n";
+    if (r.outcome != Outcome::kPass) *env.out << "       " << r.message << "\n";
+    env.out->flush();
+  });
+  report.finishedMs = env.clock->nowMs();
+
+  const RunSummary s = summarize(report);
+  *env.out << "\n"
+           << s.total << " tests: " << s.passed << " passed, " << s.failed << " failed, "
+           << s.errors << " errors, " << s.skipped
+           << " skipped. Verdict: " << verdictName(s.verdict) << ".\n";
+  if (!reportDir.empty()) {
+    Status written = writeReports(report, &gatewayRequirements(), reportDir);
+    if (!written) {
+      *env.err << "mes-conformance: " << written.error().problems.front().message << "\n";
+      return kExitCannotRun;
+    }
+    *env.out << "Reports: " << (std::filesystem::path(reportDir) / kHtmlFile).string() << ", "
+             << kTestReportFile << ", " << kJUnitFile << "\n";
+  }
+  return exitStatusFor(s.verdict);
+}
+
+}  // namespace
+
+const char* toolVersion() {
+  return MES_VERSION;
+}
+
+int runCli(const std::vector<std::string>& args, CliEnvironment& env) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    *(args.empty() ? env.err : env.out) << kUsage;
+    return args.empty() ? kExitCannotRun : 0;
+  }
+  if (args[0] == "--version") {
+    *env.out << "mes-conformance " << toolVersion() << "\n";
+    return 0;
+  }
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  for (const std::string& a : rest) {
+    if (a == "--help" || a == "-h") {
+      *env.out << kUsage;
+      return 0;
+    }
+  }
+  if (args[0] == "run") return runCommand(rest, env);
+  if (args[0] == "list") return listCommand(rest, env);
+  if (args[0] == "requirements") return requirementsCommand(rest, env);
+  return usageError(env, "unknown command \"" + args[0] + "\".");
+}
+
+}  // namespace mes::conformance
