@@ -12,6 +12,7 @@
 #include "gateway/cli.h"
 #include "gateway/config.h"
 #include "gateway/log.h"
+#include "gateway/store_cli.h"
 
 extern char** environ;
 
@@ -29,6 +30,7 @@ void printHelp() {
   mes::gateway::printAdminHelp(std::cout);
   mes::gateway::printAccountHelp(std::cout);
   mes::gateway::printBlobsHelp(std::cout);
+  mes::gateway::printStoreHelp(std::cout);
   std::cout <<
                "  mes-gateway --help | --version\n\n"
                "Options (flag / environment variable / config-file key, default):\n"
@@ -87,6 +89,11 @@ int main(int argc, char** argv) {
     mes::SystemClock adminClock;
     mes::gateway::Logger adminLogger(adminClock, mes::gateway::LogLevel::kWarn);
     return mes::gateway::runBlobsCommand(args, environment(), adminLogger, std::cout, std::cerr);
+  }
+  if (command == "store") {
+    mes::SystemClock adminClock;
+    mes::gateway::Logger adminLogger(adminClock, mes::gateway::LogLevel::kWarn);
+    return mes::gateway::runStoreCommand(args, environment(), adminLogger, std::cout, std::cerr);
   }
   if (command == "service" || command == "keys") {
     mes::SystemClock adminClock;

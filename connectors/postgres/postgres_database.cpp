@@ -360,7 +360,6 @@ CREATE TRIGGER registry_evidence_append_only BEFORE UPDATE OR DELETE ON registry
 CREATE TABLE signing_keys (
   kid         TEXT    PRIMARY KEY,
   private_pem TEXT    NOT NULL,
-  public_jwk  TEXT    NOT NULL,
   created_ms  BIGINT  NOT NULL,
   retired_ms  BIGINT
 );
