@@ -66,10 +66,10 @@ Result<std::unique_ptr<StoreBackend>> openStoreBackend(const Config& config, con
     backend->location = store::redactConnectionString(options.url);
     auto database = store::PostgresDatabase::open(options, clock);
     if (!database) return database.takeError();
-    MES_RETURN_IF_ERROR((assemble<store::PostgresDatabase, store::PostgresRepository,
-                                  store::PostgresOAuthStores, store::PostgresAccountStore,
-                                  store::PostgresRegistryStore, store::PostgresAuditLog,
-                                  store::PostgresAccessState>(*backend, *database, clock)));
+    MES_RETURN_IF_ERROR((
+        assemble<store::PostgresDatabase, store::PostgresRepository, store::PostgresOAuthStores,
+                 store::PostgresAccountStore, store::PostgresRegistryStore, store::PostgresAuditLog,
+                 store::PostgresAccessState>(*backend, *database, clock)));
     auto keys = std::make_shared<store::PostgresSigningKeys>(*database);
     backend->signingKeys = keys.get();
     backend->owned.push_back(keys);
@@ -83,10 +83,10 @@ Result<std::unique_ptr<StoreBackend>> openStoreBackend(const Config& config, con
   backend->synchronousFull = options.synchronousFull;
   auto database = store::SqliteDatabase::open(options, clock);
   if (!database) return database.takeError();
-  MES_RETURN_IF_ERROR((assemble<store::SqliteDatabase, store::SqliteRepository,
-                                store::SqliteOAuthStores, store::SqliteAccountStore,
-                                store::SqliteRegistryStore, store::SqliteAuditLog,
-                                store::SqliteAccessState>(*backend, *database, clock)));
+  MES_RETURN_IF_ERROR(
+      (assemble<store::SqliteDatabase, store::SqliteRepository, store::SqliteOAuthStores,
+                store::SqliteAccountStore, store::SqliteRegistryStore, store::SqliteAuditLog,
+                store::SqliteAccessState>(*backend, *database, clock)));
   return backend;
 }
 

@@ -23,8 +23,8 @@
 namespace mes::gateway {
 
 struct StoreBackend {
-  std::string kind;         // "sqlite" | "postgres"
-  std::string location;     // the SQLite file, or the connection string with its password hidden
+  std::string kind;      // "sqlite" | "postgres"
+  std::string location;  // the SQLite file, or the connection string with its password hidden
   int64_t schemaVersion = 0;
   bool synchronousFull = false;  // SQLite synchronous=FULL (the audit journal syncs alike)
 

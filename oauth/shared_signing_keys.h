@@ -46,7 +46,7 @@ class SharedSigningKeyStore final : public SigningKeyStore {
       std::optional<int64_t> retiredMs;
       PublicKey publicKey;
     };
-    std::vector<Key> keys;  // current first
+    std::vector<Key> keys;              // current first
     std::optional<SigningKey> current;  // always set once loaded
     int64_t loadedMs = 0;
   };

@@ -83,7 +83,9 @@ void Statement::set(int index, std::optional<std::string> value) {
   params_[static_cast<size_t>(index - 1)] = std::move(value);
 }
 
-void Statement::bindInt64(int index, int64_t value) { set(index, std::to_string(value)); }
+void Statement::bindInt64(int index, int64_t value) {
+  set(index, std::to_string(value));
+}
 void Statement::bindOptionalInt64(int index, std::optional<int64_t> value) {
   if (value) {
     bindInt64(index, *value);
@@ -91,7 +93,9 @@ void Statement::bindOptionalInt64(int index, std::optional<int64_t> value) {
     bindNull(index);
   }
 }
-void Statement::bindText(int index, std::string_view text) { set(index, std::string(text)); }
+void Statement::bindText(int index, std::string_view text) {
+  set(index, std::string(text));
+}
 void Statement::bindTextOrNull(int index, std::string_view text) {
   if (text.empty()) {
     bindNull(index);
@@ -99,7 +103,9 @@ void Statement::bindTextOrNull(int index, std::string_view text) {
     bindText(index, text);
   }
 }
-void Statement::bindNull(int index) { set(index, std::nullopt); }
+void Statement::bindNull(int index) {
+  set(index, std::nullopt);
+}
 
 void Statement::reset() {
   executed_ = false;
@@ -213,9 +219,8 @@ Status Connection::begin(Mode mode) {
         tx_ = std::make_unique<pqxx::nontransaction>(*connection_);
         break;
       case Mode::kSnapshot:
-        tx_ = std::make_unique<
-            pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only>>(
-            *connection_);
+        tx_ = std::make_unique<pqxx::transaction<pqxx::isolation_level::repeatable_read,
+                                                 pqxx::readwrite_policy::read_only>>(*connection_);
         break;
     }
   } catch (const std::exception& e) {
@@ -255,7 +260,8 @@ Result<Statement> Connection::prepare(std::string_view sql) {
   auto it = prepared_.find(std::string(sql));
   if (it != prepared_.end()) return Statement(*this, &it->second, std::string(sql));
   std::string numbered = numberPlaceholders(sql);
-  if (prepared_.size() >= kMaxCachedStatements) return Statement(*this, nullptr, std::move(numbered));
+  if (prepared_.size() >= kMaxCachedStatements)
+    return Statement(*this, nullptr, std::move(numbered));
   std::string name = "s" + std::to_string(prepared_.size());
   try {
     connection_->prepare(name, numbered);

@@ -215,7 +215,7 @@ Result<std::shared_ptr<PostgresAccountStore>> PostgresAccountStore::open(
 // --- accounts -------------------------------------------------------------------------------
 
 Result<AccountRecord> PostgresAccountStore::createAccount(const AccountRecord& account,
-                                                        int64_t nowMs) {
+                                                          int64_t nowMs) {
   AccountRecord created = account;
   created.login = normalizeLogin(account.login);
   created.failedLogins = 0;
@@ -277,8 +277,8 @@ Result<std::vector<AccountRecord>> PostgresAccountStore::accounts() {
 }
 
 Result<AccountRecord> PostgresAccountStore::recordLoginFailure(const std::string& accountId,
-                                                             int64_t maxFailures,
-                                                             int64_t lockoutMs, int64_t nowMs) {
+                                                               int64_t maxFailures,
+                                                               int64_t lockoutMs, int64_t nowMs) {
   if (maxFailures < 1 || lockoutMs < 0) {
     return Error::make(ErrorKind::kInvalid, "invalid-argument",
                        "maxFailures must be at least 1 and lockoutMs not negative.");
@@ -304,7 +304,7 @@ Result<AccountRecord> PostgresAccountStore::recordLoginFailure(const std::string
 }
 
 Result<AccountRecord> PostgresAccountStore::recordLoginSuccess(const std::string& accountId,
-                                                             int64_t nowMs) {
+                                                               int64_t nowMs) {
   AccountRecord account;
   Status written = database_->write([&](Connection& db) -> Status {
     Result<std::optional<AccountRecord>> found =
@@ -322,7 +322,7 @@ Result<AccountRecord> PostgresAccountStore::recordLoginSuccess(const std::string
 }
 
 Status PostgresAccountStore::setPasswordHash(const std::string& accountId,
-                                           const std::string& passwordHash, int64_t nowMs) {
+                                             const std::string& passwordHash, int64_t nowMs) {
   if (passwordHash.empty()) {
     return Error::make(ErrorKind::kInvalid, "invalid-account", "The account needs a password hash.",
                        "passwordHash");
@@ -399,7 +399,7 @@ Status PostgresAccountStore::updateSession(const SessionRecord& session, int64_t
 }
 
 Status PostgresAccountStore::replaceSession(const std::string& oldHandle, const SessionRecord& next,
-                                          int64_t nowMs) {
+                                            int64_t nowMs) {
   MES_RETURN_IF_ERROR(checkSession(next));
   return database_->write([&](Connection& db) -> Status {
     Result<Statement> stmt = db.prepare(kDeleteLiveSession);
@@ -414,7 +414,7 @@ Status PostgresAccountStore::replaceSession(const std::string& oldHandle, const 
 }
 
 Result<SessionRecord> PostgresAccountStore::countOtpAttempt(const std::string& handle,
-                                                          int64_t nowMs) {
+                                                            int64_t nowMs) {
   std::optional<SessionRecord> counted;
   Status written = database_->write([&](Connection& db) -> Status {
     Result<Statement> stmt = db.prepare(kCountOtpAttempt);
@@ -469,7 +469,7 @@ Result<int64_t> PostgresAccountStore::recordAddressFailure(const std::string& ad
 }
 
 Result<int64_t> PostgresAccountStore::addressFailures(const std::string& address,
-                                                    int64_t windowStartMs) {
+                                                      int64_t windowStartMs) {
   return database_->read([&](Connection& db) -> Result<int64_t> {
     Result<Statement> stmt = db.prepare(kSelectAddressFailures);
     if (!stmt) return stmt.takeError();

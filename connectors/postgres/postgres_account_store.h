@@ -1,5 +1,5 @@
-// The patient portal's stores (connectors/store/account_store.h) over a PostgresDatabase shared with
-// the FHIR repository and the OAuth stores: accounts, portal sessions and failed logins per
+// The patient portal's stores (connectors/store/account_store.h) over a PostgresDatabase shared
+// with the FHIR repository and the OAuth stores: accounts, portal sessions and failed logins per
 // address, in the tables of migration 4.
 //
 // Contract beyond the interfaces:
@@ -27,11 +27,14 @@
 
 namespace mes::store {
 
-class PostgresAccountStore final : public AccountStore, public PortalSessionStore, public LoginThrottle {
+class PostgresAccountStore final : public AccountStore,
+                                   public PortalSessionStore,
+                                   public LoginThrottle {
  public:
   // The stores over an open database. kInternal when the database's schema lacks the tables (a
   // database opened by this code always has them).
-  static Result<std::shared_ptr<PostgresAccountStore>> open(std::shared_ptr<PostgresDatabase> database);
+  static Result<std::shared_ptr<PostgresAccountStore>> open(
+      std::shared_ptr<PostgresDatabase> database);
 
   PostgresAccountStore(const PostgresAccountStore&) = delete;
   PostgresAccountStore& operator=(const PostgresAccountStore&) = delete;

@@ -63,8 +63,8 @@ Result<std::shared_ptr<PostgresAuditLog>> PostgresAuditLog::open(
   if (database == nullptr) return Error::internal("store: PostgresAuditLog needs a database");
   if (database->schemaVersion() < kSchemaVersion) {
     return Error::internal("postgres: the database is at schema version " +
-                           std::to_string(database->schemaVersion()) +
-                           ", the audit log needs " + std::to_string(kSchemaVersion));
+                           std::to_string(database->schemaVersion()) + ", the audit log needs " +
+                           std::to_string(kSchemaVersion));
   }
   return std::shared_ptr<PostgresAuditLog>(new PostgresAuditLog(std::move(database)));
 }
@@ -104,7 +104,7 @@ Status PostgresAuditLog::append(const std::vector<AuditEntry*>& entries) {
 }
 
 Status PostgresAuditLog::appendImported(const std::vector<AuditEntry*>& entries,
-                                      const std::string& journal, const JournalMark& mark) {
+                                        const std::string& journal, const JournalMark& mark) {
   return database_->write([&](Connection& db) -> Status {
     MES_RETURN_IF_ERROR(insert(db, entries));
     Result<Statement> stmt = db.prepare(kUpsertMark);
@@ -129,8 +129,8 @@ Result<std::optional<JournalMark>> PostgresAuditLog::journalMark(const std::stri
 }
 
 Result<std::vector<AuditEntry>> PostgresAuditLog::forPatient(const std::string& patientId,
-                                                           const std::string& clientId,
-                                                           int limit, int offset) {
+                                                             const std::string& clientId, int limit,
+                                                             int offset) {
   std::string sql(kColumns);
   sql += clientId.empty() ? "WHERE patient_id = ?" : "WHERE patient_id = ? AND client_id = ?";
   sql += kOrder;
@@ -154,7 +154,7 @@ Result<std::vector<AuditEntry>> PostgresAuditLog::forPatient(const std::string& 
 }
 
 Result<bool> PostgresAuditLog::hasSucceeded(const std::string& patientId,
-                                          const std::string& clientId) {
+                                            const std::string& clientId) {
   return database_->read([&](Connection& db) -> Result<bool> {
     Result<Statement> stmt = db.prepare(kHasSucceeded);
     if (!stmt) return stmt.takeError();

@@ -453,12 +453,16 @@ bool validSchemaName(const std::string& name) {
   return true;
 }
 
-PostgresDatabase::~PostgresDatabase() { (void)close(); }
+PostgresDatabase::~PostgresDatabase() {
+  (void)close();
+}
 
-int64_t PostgresDatabase::latestSchemaVersion() { return kMigrations.back().version; }
+int64_t PostgresDatabase::latestSchemaVersion() {
+  return kMigrations.back().version;
+}
 
 Result<std::shared_ptr<PostgresDatabase>> PostgresDatabase::open(const PostgresOptions& options,
-                                                                const Clock& clock) {
+                                                                 const Clock& clock) {
   if (options.url.empty()) return Error::internal("postgres: no connection string");
   if (options.poolSize < 1 || options.poolSize > 256) {
     return Error::internal("postgres: poolSize must be between 1 and 256");

@@ -45,9 +45,9 @@ struct PostgresOptions {
   // A libpq connection string: "postgresql://user:password@host:port/db?..." or
   // "host=... port=... dbname=... user=...". Never logged (see redactConnectionString).
   std::string url;
-  int poolSize = 8;              // connections per process, >= 1
-  int connectTimeoutSeconds = 5; // libpq connect_timeout
-  int statementTimeoutMs = 10000; // server-side statement_timeout (and lock_timeout); 0 = none
+  int poolSize = 8;                // connections per process, >= 1
+  int connectTimeoutSeconds = 5;   // libpq connect_timeout
+  int statementTimeoutMs = 10000;  // server-side statement_timeout (and lock_timeout); 0 = none
   // The schema holding the tables, created when absent; empty: the server's default
   // (search_path, usually "public"). [a-z_][a-z0-9_]{0,62}: the tests give each store its own.
   std::string schema;
@@ -137,8 +137,8 @@ class PostgresDatabase {
   const PostgresOptions options_;
   const Clock& clock_;
   int64_t schemaVersion_ = 0;
-  std::string conninfo_;              // the url with connect_timeout and application_name
-  std::vector<std::string> setup_;    // SET statements run on every new connection
+  std::string conninfo_;            // the url with connect_timeout and application_name
+  std::vector<std::string> setup_;  // SET statements run on every new connection
 
   std::mutex mutex_;
   std::condition_variable returned_;

@@ -28,7 +28,8 @@ constexpr std::string_view kConsumeCode =
 constexpr std::string_view kPurgeCodes = "DELETE FROM authorization_codes WHERE expires_ms <= ?";
 constexpr std::string_view kPurgeSomeCodes =
     "DELETE FROM authorization_codes WHERE handle IN "
-    "(SELECT handle FROM authorization_codes WHERE expires_ms <= ? LIMIT 16 FOR UPDATE SKIP LOCKED)";
+    "(SELECT handle FROM authorization_codes WHERE expires_ms <= ? LIMIT 16 FOR UPDATE SKIP "
+    "LOCKED)";
 
 constexpr std::string_view kInsertFamily =
     "INSERT INTO refresh_families (family_id, client_id, patient_id, created_ms, revoked_at) "
@@ -94,7 +95,8 @@ struct StoredRefreshToken {
 Result<std::optional<StoredRefreshToken>> selectRefreshToken(Connection& db,
                                                              const std::string& handle,
                                                              bool forUpdate = false) {
-  Result<Statement> stmt = db.prepare(forUpdate ? kSelectRefreshTokenForUpdate : kSelectRefreshToken);
+  Result<Statement> stmt =
+      db.prepare(forUpdate ? kSelectRefreshTokenForUpdate : kSelectRefreshToken);
   if (!stmt) return stmt.takeError();
   stmt->bindText(1, handle);
   Result<bool> row = stmt->step();
@@ -168,8 +170,8 @@ Result<ServiceRecord> PostgresOAuthStores::createService(const ServiceRecord& se
 }
 
 Result<ServiceRecord> PostgresOAuthStores::service(const std::string& clientId) {
-  Result<std::optional<ServiceRecord>> found = database_->read(
-      [&](Connection& db) { return pg::selectService(db, clientId); });
+  Result<std::optional<ServiceRecord>> found =
+      database_->read([&](Connection& db) { return pg::selectService(db, clientId); });
   if (!found) return found.takeError();
   if (!*found) return pg::serviceNotFound(clientId);
   return std::move(**found);
@@ -180,7 +182,7 @@ Result<std::vector<ServiceRecord>> PostgresOAuthStores::services() {
 }
 
 Result<ServiceRecord> PostgresOAuthStores::updateService(const ServiceRecord& service,
-                                                       int64_t expectedVersion) {
+                                                         int64_t expectedVersion) {
   MES_RETURN_IF_ERROR(checkServiceRecord(service));
   ServiceRecord updated = service;
   const int64_t now = clock_.nowMs();
@@ -213,7 +215,7 @@ Status PostgresOAuthStores::putCode(const AuthorizationCode& code) {
 }
 
 Result<AuthorizationCode> PostgresOAuthStores::consumeCode(const std::string& handle,
-                                                          int64_t nowMs) {
+                                                           int64_t nowMs) {
   std::optional<AuthorizationCode> consumed;
   Status written = database_->write([&](Connection& db) -> Status {
     {
@@ -341,7 +343,7 @@ Status PostgresOAuthStores::revokeFamily(const std::string& familyId, int64_t no
 }
 
 Result<int64_t> PostgresOAuthStores::revokeFamiliesOf(const std::string& clientId,
-                                                    const std::string& patientId, int64_t nowMs) {
+                                                      const std::string& patientId, int64_t nowMs) {
   int64_t revoked = 0;
   Status written = database_->write([&](Connection& db) -> Status {
     const bool wholeClient = patientId.empty();
@@ -374,7 +376,8 @@ Result<RefreshToken> PostgresOAuthStores::findRefreshToken(const std::string& ha
 
 // --- replay cache ---------------------------------------------------------------------------
 
-Result<bool> PostgresOAuthStores::firstUse(const std::string& key, int64_t expiresMs, int64_t nowMs) {
+Result<bool> PostgresOAuthStores::firstUse(const std::string& key, int64_t expiresMs,
+                                           int64_t nowMs) {
   bool first = false;
   Status written = database_->write([&](Connection& db) -> Status {
     Result<Statement> purge = db.prepare(kPurgeSomeReplays);

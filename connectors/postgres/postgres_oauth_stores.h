@@ -31,14 +31,14 @@
 namespace mes::store {
 
 class PostgresOAuthStores final : public ServiceStore,
-                                public AuthorizationCodeStore,
-                                public RefreshTokenStore,
-                                public ReplayCache {
+                                  public AuthorizationCodeStore,
+                                  public RefreshTokenStore,
+                                  public ReplayCache {
  public:
   // The stores over an open database. kInternal when the database's schema lacks the OAuth
   // tables (a database opened by this code always has them).
-  static Result<std::shared_ptr<PostgresOAuthStores>> open(std::shared_ptr<PostgresDatabase> database,
-                                                         const Clock& clock);
+  static Result<std::shared_ptr<PostgresOAuthStores>> open(
+      std::shared_ptr<PostgresDatabase> database, const Clock& clock);
 
   PostgresOAuthStores(const PostgresOAuthStores&) = delete;
   PostgresOAuthStores& operator=(const PostgresOAuthStores&) = delete;

@@ -86,7 +86,6 @@ constexpr std::string_view kSelectEvidence =
     "SELECT evidence_id, client_id, kind, content, sha256, uploaded_by_account_id, "
     "uploaded_by_login, uploaded_ms FROM registry_evidence WHERE client_id = ? ORDER BY position";
 
-
 Error alreadyExists(std::string message) {
   return Error::make(ErrorKind::kConflict, "already-exists", std::move(message));
 }
@@ -246,7 +245,8 @@ Result<std::shared_ptr<PostgresRegistryStore>> PostgresRegistryStore::open(
                            std::to_string(database->schemaVersion()) +
                            ", the registry store needs " + std::to_string(kSchemaVersion));
   }
-  return std::shared_ptr<PostgresRegistryStore>(new PostgresRegistryStore(std::move(database), clock));
+  return std::shared_ptr<PostgresRegistryStore>(
+      new PostgresRegistryStore(std::move(database), clock));
 }
 
 // --- organisations --------------------------------------------------------------------------
@@ -303,7 +303,7 @@ Result<std::vector<EditorOrganisation>> PostgresRegistryStore::organisations() {
 }
 
 Status PostgresRegistryStore::addMember(const std::string& accountId,
-                                      const std::string& organisationId, int64_t nowMs) {
+                                        const std::string& organisationId, int64_t nowMs) {
   if (accountId.empty()) {
     return Error::make(ErrorKind::kInvalid, "invalid-registry-record", "The account id is empty.",
                        "accountId");
@@ -338,7 +338,7 @@ Result<std::optional<std::string>> PostgresRegistryStore::organisationOf(
 // --- services -------------------------------------------------------------------------------
 
 Result<RegistryEntry> PostgresRegistryStore::createEntry(const RegistryEntry& entry,
-                                                       const RegistryEvent& event) {
+                                                         const RegistryEvent& event) {
   MES_RETURN_IF_ERROR(checkEntry(entry));
   RegistryEntry created = entry;
   created.service.version = 1;
@@ -393,8 +393,8 @@ Result<std::vector<RegistryEntry>> PostgresRegistryStore::entries() {
 }
 
 Result<RegistryEntry> PostgresRegistryStore::updateEntry(const RegistryEntry& entry,
-                                                       int64_t expectedVersion,
-                                                       const RegistryEvent& event) {
+                                                         int64_t expectedVersion,
+                                                         const RegistryEvent& event) {
   MES_RETURN_IF_ERROR(checkEntry(entry));
   RegistryEntry updated = entry;
   const int64_t now = clock_.nowMs();
@@ -436,7 +436,7 @@ Result<std::vector<RegistryEvent>> PostgresRegistryStore::history(const std::str
 // --- marks ----------------------------------------------------------------------------------
 
 Status PostgresRegistryStore::putMark(const CriterionMark& mark, int64_t expectedVersion,
-                                    const RegistryEvent& event) {
+                                      const RegistryEvent& event) {
   MES_RETURN_IF_ERROR(checkCriterionMark(mark));
   return database_->write([&](Connection& db) -> Status {
     MES_RETURN_IF_ERROR(pg::requireServiceVersion(db, mark.clientId, expectedVersion));
@@ -456,7 +456,7 @@ Status PostgresRegistryStore::putMark(const CriterionMark& mark, int64_t expecte
 }
 
 Result<std::vector<CriterionMark>> PostgresRegistryStore::marks(const std::string& clientId,
-                                                              int64_t round) {
+                                                                int64_t round) {
   return database_->read([&](Connection& db) -> Result<std::vector<CriterionMark>> {
     Result<Statement> stmt = db.prepare(kSelectMarks);
     if (!stmt) return stmt.takeError();
@@ -483,7 +483,7 @@ Result<std::vector<CriterionMark>> PostgresRegistryStore::marks(const std::strin
 // --- evidence -------------------------------------------------------------------------------
 
 Status PostgresRegistryStore::addEvidence(const EvidenceRecord& evidence, int64_t expectedVersion,
-                                        const RegistryEvent& event) {
+                                          const RegistryEvent& event) {
   MES_RETURN_IF_ERROR(checkEvidence(evidence));
   return database_->write([&](Connection& db) -> Status {
     MES_RETURN_IF_ERROR(pg::requireServiceVersion(db, evidence.clientId, expectedVersion));

@@ -1,6 +1,7 @@
 // The referencing registry's store (connectors/store/registry_store.h) over a PostgresDatabase
-// shared with the other stores, in the tables of migration 8 (see connectors/sqlite/sqlite_registry_store.cpp)
-// and the services tables of migration 2, which it writes in the same transactions.
+// shared with the other stores, in the tables of migration 8 (see
+// connectors/sqlite/sqlite_registry_store.cpp) and the services tables of migration 2, which it
+// writes in the same transactions.
 //
 // Contract beyond the interface:
 //  - Thread-safe. Every operation that writes is one transaction, so a service's record, its
@@ -28,8 +29,8 @@ namespace mes::store {
 class PostgresRegistryStore final : public RegistryStore {
  public:
   // kInternal when the database's schema lacks the registry tables.
-  static Result<std::shared_ptr<PostgresRegistryStore>> open(std::shared_ptr<PostgresDatabase> database,
-                                                           const Clock& clock);
+  static Result<std::shared_ptr<PostgresRegistryStore>> open(
+      std::shared_ptr<PostgresDatabase> database, const Clock& clock);
 
   PostgresRegistryStore(const PostgresRegistryStore&) = delete;
   PostgresRegistryStore& operator=(const PostgresRegistryStore&) = delete;

@@ -19,8 +19,7 @@ Result<ResourceRecord> PostgresRepository::read(const std::string& type, const s
 
 Result<ResourceRecord> PostgresRepository::vread(const std::string& type, const std::string& id,
                                                  int64_t versionId) {
-  return database_->read(
-      [&](Connection& db) { return sql::readVersion(db, type, id, versionId); });
+  return database_->read([&](Connection& db) { return sql::readVersion(db, type, id, versionId); });
 }
 
 Result<std::vector<ResourceRecord>> PostgresRepository::history(const std::string& type,

@@ -51,8 +51,8 @@ constexpr TableCopy kTables[] = {
      "source_address, request_id",
      "seq"},
     {"audit_journal_marks", "journal, generation, \"offset\"", "journal"},
-    {"registry_organisations", "organisation_id, legal_name, siret, editor_oid, contact, created_ms",
-     "organisation_id"},
+    {"registry_organisations",
+     "organisation_id, legal_name, siret, editor_oid, contact, created_ms", "organisation_id"},
     {"registry_members", "account_id, organisation_id, created_ms", "account_id"},
     {"registry_services",
      "client_id, organisation_id, editor_siret, contact, description, category, website, "

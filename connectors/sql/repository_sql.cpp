@@ -270,7 +270,8 @@ class SearchSqlBuilder {
       for (const DateBound& bound : filter.allOf) {
         if (!first) where_ += " AND ";
         first = false;
-        where_.append(alias).append(bound.column == DateBound::Column::kLow ? ".low_ms" : ".high_ms");
+        where_.append(alias).append(bound.column == DateBound::Column::kLow ? ".low_ms"
+                                                                            : ".high_ms");
         where_.append(operatorOf(bound.op));
         args_.emplace_back(bound.valueMs);
       }
@@ -403,8 +404,12 @@ Status checkPaging(const SearchQuery& query) {
   return Status::ok();
 }
 
-SearchSql buildSearchSql(const SearchQuery& query) { return SearchSqlBuilder(query).build(); }
+SearchSql buildSearchSql(const SearchQuery& query) {
+  return SearchSqlBuilder(query).build();
+}
 
-bool searchNeedsSnapshot(const SearchQuery& query) { return query.count > 0 && query.withTotal; }
+bool searchNeedsSnapshot(const SearchQuery& query) {
+  return query.count > 0 && query.withTotal;
+}
 
 }  // namespace mes::store::sql

@@ -66,7 +66,6 @@ inline constexpr std::string_view kInsertDate =
     "INSERT INTO date_index (rid, param, low_ms, high_ms) VALUES (?, ?, ?, ?) "
     "ON CONFLICT DO NOTHING";
 
-
 // --- errors (the codes every Repository implementation uses) ---------------------------------
 
 std::string resourceName(std::string_view type, std::string_view id);

@@ -78,8 +78,12 @@ struct Cluster {
   GatewayOptions options(const TempDir& dir) const {
     GatewayOptions o;
     o.dataDir = dir.string();
-    o.extraArgs = {"--oauth-access-token-seconds", "3600", "--documents-blob-dir", blobs.string(),
-                   "--public-url", publicUrl};
+    o.extraArgs = {"--oauth-access-token-seconds",
+                   "3600",
+                   "--documents-blob-dir",
+                   blobs.string(),
+                   "--public-url",
+                   publicUrl};
     return o;
   }
 
@@ -179,9 +183,8 @@ BOOST_AUTO_TEST_CASE(a_revocation_on_one_instance_is_refused_on_the_other_at_onc
   // B has verified (and cached) the token before the revocation.
   BOOST_REQUIRE_EQUAL(c.b.client().get(query, bearer(paired.accessToken)).status, 200);
   HttpResponse revoked = c.a.client().post(
-      "/oauth/revoke",
-      formEncode({{"token", paired.refreshToken}, {"client_id", c.seed.clientId}}),
-      {{"Content-Type", "application/x-www-form-urlencoded"}});
+      "/oauth/revoke", formEncode({{"token", paired.refreshToken}, {"client_id", c.seed.clientId}}),
+      "application/x-www-form-urlencoded");
   BOOST_REQUIRE_EQUAL(revoked.status, 200);
   BOOST_TEST(c.b.client().get(query, bearer(paired.accessToken)).status == 401);
   BOOST_TEST(c.a.client().get(query, bearer(paired.accessToken)).status == 401);
@@ -222,22 +225,25 @@ BOOST_AUTO_TEST_CASE(concurrent_if_match_updates_through_both_instances_have_one
   Browser browser;
   PairingResult paired = pairApp(c.a, c.seed, browser, c.request());
   BOOST_REQUIRE_EQUAL(paired.token.status, 200);
-  HeaderList headers = bearer(paired.accessToken);
-  headers.push_back({"Content-Type", "application/fhir+json"});
-  HttpResponse created = c.a.client().post("/fhir/Observation", weight("70.0"), headers);
+  const HeaderList headers = bearer(paired.accessToken);
+  HttpResponse created =
+      c.a.client().post("/fhir/Observation", weight("70.0"), "application/fhir+json", headers);
   BOOST_REQUIRE_EQUAL(created.status, 201);
   const std::string id = idOf(created);
   for (int version = 1; version <= 6; ++version) {
     HeaderList ifMatch = headers;
     ifMatch.push_back({"If-Match", "W/\"" + std::to_string(version) + "\""});
     std::atomic<bool> go{false};
-    auto put = [&](GatewayProcess& gw, const std::string& value) {
+    auto put = [&](GatewayProcess& gw, std::string value) {
       HttpClient client = gw.client();
       while (!go) std::this_thread::yield();
-      return client.put("/fhir/Observation/" + id, withId(weight(value), id), ifMatch).status;
+      return client
+          .put("/fhir/Observation/" + id, withId(weight(value), id), "application/fhir+json",
+               ifMatch)
+          .status;
     };
-    auto first = std::async(std::launch::async, put, std::ref(c.a), "71.0");
-    auto second = std::async(std::launch::async, put, std::ref(c.b), "72.0");
+    auto first = std::async(std::launch::async, put, std::ref(c.a), std::string("71.0"));
+    auto second = std::async(std::launch::async, put, std::ref(c.b), std::string("72.0"));
     go = true;
     const int s1 = first.get();
     const int s2 = second.get();
@@ -254,24 +260,32 @@ BOOST_AUTO_TEST_CASE(concurrent_if_match_updates_through_both_instances_have_one
 // log; the copy refuses a target that holds data.
 BOOST_AUTO_TEST_CASE(a_sqlite_deployment_copied_to_postgres_keeps_everything) {
   TempDir dir("mes-copy");
+  // One public URL before and after the move: tokens name it as their audience.
+  const std::string publicUrl = "http://127.0.0.1:" + std::to_string(NginxProcess::pickFreePort());
   GatewayOptions options;
   options.dataDir = dir.string();
-  options.extraArgs = {"--oauth-access-token-seconds", "3600"};
+  options.extraArgs = {"--oauth-access-token-seconds", "3600", "--public-url", publicUrl};
   PairingResult paired;
   std::string id;
   {
     GatewayProcess gw(options);  // SQLite: no store settings in the environment yet
     DemoSeed seed = seedDemoData(dir.string());
-    paired = pairDemo(gw, seed);
+    Browser browser;
+    AuthorizationRequest request;
+    request.clientId = seed.clientId;
+    request.redirectUri = seed.redirectUri;
+    request.aud = publicUrl + "/fhir";
+    paired = pairApp(gw, seed, browser, request);
     BOOST_REQUIRE_EQUAL(paired.token.status, 200);
     HeaderList headers = bearer(paired.accessToken);
-    headers.push_back({"Content-Type", "application/fhir+json"});
-    HttpResponse created = gw.client().post("/fhir/Observation", weight("70.0"), headers);
+    HttpResponse created =
+        gw.client().post("/fhir/Observation", weight("70.0"), "application/fhir+json", headers);
     BOOST_REQUIRE_EQUAL(created.status, 201);
     id = idOf(created);
     headers.push_back({"If-Match", "W/\"1\""});
     BOOST_REQUIRE_EQUAL(
-        gw.client().put("/fhir/Observation/" + id, withId(weight("70.4"), id), headers).status, 200);
+        gw.client().put("/fhir/Observation/" + id, withId(weight("70.4"), id), "application/fhir+json", headers).status,
+        200);
     BOOST_REQUIRE_EQUAL(gw.stop(), 0);
   }
   PostgresEnvironment env;
@@ -293,7 +307,7 @@ BOOST_AUTO_TEST_CASE(a_sqlite_deployment_copied_to_postgres_keeps_everything) {
   BOOST_TEST(gw.log().find("\"backend\":\"postgres\"") != std::string::npos);
   // The token issued on SQLite still verifies (same key, same pairing and grant).
   HttpResponse read = gw.client().get("/fhir/Observation/" + id, bearer(paired.accessToken));
-  BOOST_REQUIRE_EQUAL(read.status, 200);
+  BOOST_REQUIRE_MESSAGE(read.status == 200, read.body);
   BOOST_TEST(read.header("ETag") == "W/\"2\"");
   HttpResponse history =
       gw.client().get("/fhir/Observation/" + id + "/_history", bearer(paired.accessToken));
@@ -304,8 +318,8 @@ BOOST_AUTO_TEST_CASE(a_sqlite_deployment_copied_to_postgres_keeps_everything) {
   BOOST_REQUIRE_EQUAL(search.status, 200);
   BOOST_TEST(*json(search).find("total")->asInt() == 1);
   HttpResponse refreshed = tokenRequest(gw, {{"grant_type", "refresh_token"},
-                                            {"refresh_token", paired.refreshToken},
-                                            {"client_id", "demo-app"}});
+                                             {"refresh_token", paired.refreshToken},
+                                             {"client_id", "demo-app"}});
   BOOST_TEST(refreshed.status == 200);
   // A second copy into the same schema is refused: nothing is merged.
   captureCli(copy, status);

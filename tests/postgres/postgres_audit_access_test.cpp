@@ -27,9 +27,16 @@ std::shared_ptr<T> orThrow(mes::Result<std::shared_ptr<T>> opened) {
 
 AuditEntry entry(const std::string& patient, const std::string& client, int64_t at,
                  const std::string& category = "rest", bool success = true) {
-  return AuditEntry{.recordedMs = at, .category = category, .action = "R", .subtype = "read",
-                    .success = success, .httpStatus = success ? 200 : 403, .patientId = patient,
-                    .clientId = client, .resource = "Observation/1", .requestId = "req"};
+  return AuditEntry{.recordedMs = at,
+                    .category = category,
+                    .action = "R",
+                    .subtype = "read",
+                    .success = success,
+                    .httpStatus = success ? 200 : 403,
+                    .patientId = patient,
+                    .clientId = client,
+                    .resource = "Observation/1",
+                    .requestId = "req"};
 }
 
 }  // namespace
@@ -58,7 +65,7 @@ BOOST_AUTO_TEST_CASE(entries_are_numbered_listed_newest_first_and_first_access_i
   BOOST_REQUIRE_EQUAL(oneApp->size(), 1U);
   BOOST_TEST((*oneApp)[0].seq == a.seq);
 
-  BOOST_TEST(*log->hasSucceeded("p1", "app"));   // b
+  BOOST_TEST(*log->hasSucceeded("p1", "app"));     // b
   BOOST_TEST(!*log->hasSucceeded("p1", "other"));  // an oauth entry is not a data access
   BOOST_TEST(*log->hasSucceeded("p2", "app"));
 }

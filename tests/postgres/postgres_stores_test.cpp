@@ -42,7 +42,8 @@ class PostgresOAuthFixture {
  public:
   PostgresOAuthFixture()
       : clock_(kStartMs),
-        stores_(orThrow(PostgresOAuthStores::open(mes::test::openTestDatabase(clock_, 8), clock_))) {}
+        stores_(
+            orThrow(PostgresOAuthStores::open(mes::test::openTestDatabase(clock_, 8), clock_))) {}
   mes::ManualClock& clock() { return clock_; }
   ServiceStore& services() { return *stores_; }
   AuthorizationCodeStore& codes() { return *stores_; }
@@ -70,7 +71,8 @@ class PostgresAccountFixture {
 
 class PostgresRegistryFixture {
  public:
-  PostgresRegistryFixture() : clock_(kRegistryStartMs), database_(mes::test::openTestDatabase(clock_, 8)) {
+  PostgresRegistryFixture()
+      : clock_(kRegistryStartMs), database_(mes::test::openTestDatabase(clock_, 8)) {
     registry_ = orThrow(PostgresRegistryStore::open(database_, clock_));
     oauth_ = orThrow(PostgresOAuthStores::open(database_, clock_));
   }
