@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "connectors/postgres/postgres_database.h"
+#include "connectors/sql/access_state_sql.h"
 #include "connectors/store/access_state.h"
 
 namespace mes::store {
@@ -18,13 +19,8 @@ class PostgresAccessState final : public AccessStateReader {
   Result<AccessState> accessState(const std::string& clientId, const std::string& pairingId,
                                   const std::string& familyId) override;
 
-  // One row whatever exists ($1 client id, $2 Consent id, $3 family id).
-  static constexpr std::string_view kQuery =
-      "SELECT s.version, s.status, r.version_id, r.deleted, "
-      "       (SELECT (revoked_at IS NULL)::int FROM refresh_families WHERE family_id = ?) "
-      "FROM (SELECT 1) AS one "
-      "LEFT JOIN services AS s ON s.client_id = ? "
-      "LEFT JOIN resource AS r ON r.type = 'Consent' AND r.id = ?";
+  // The statement it runs (connectors/sql/access_state_sql.h).
+  static constexpr std::string_view kQuery = sql::kAccessStateQuery;
 
  private:
   std::shared_ptr<PostgresDatabase> database_;

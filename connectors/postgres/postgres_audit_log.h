@@ -8,40 +8,21 @@
 //  - audit_journal_marks (migration 6): one row per audit journal, its import position,
 //    written in the transaction of the entries imported (appendImported).
 //
-// append() is one write transaction. With several instances each one's journal has its own name
-// (gateway: "<instance id>/journal-<n>"), so their marks never collide. Errors: the
+// append() is one write transaction. With several instances each one's journal slots carry
+// random ids (connectors/audit/file_audit_journal.h), so their marks never collide. Errors: the
 // database's (postgres_database.h).
 #pragma once
 
-#include <memory>
-
 #include "connectors/postgres/postgres_database.h"
-#include "connectors/store/audit_log.h"
+#include "connectors/sql/audit_log_sql.h"
+#include "connectors/sql/dialect.h"
 
 namespace mes::store {
 
-class PostgresAuditLog final : public AuditLog {
- public:
-  // kInternal when the database's schema predates the audit tables.
-  static Result<std::shared_ptr<PostgresAuditLog>> open(std::shared_ptr<PostgresDatabase> database);
-
-  static constexpr int64_t kSchemaVersion = 6;
-
-  Status append(const std::vector<AuditEntry*>& entries) override;
-  Status appendImported(const std::vector<AuditEntry*>& entries, const std::string& journal,
-                        const JournalMark& mark) override;
-  Result<std::optional<JournalMark>> journalMark(const std::string& journal) override;
-  Result<std::vector<AuditEntry>> forPatient(const std::string& patientId,
-                                             const std::string& clientId, int limit,
-                                             int offset) override;
-  Result<bool> hasSucceeded(const std::string& patientId, const std::string& clientId) override;
-
- private:
-  explicit PostgresAuditLog(std::shared_ptr<PostgresDatabase> database)
-      : database_(std::move(database)) {}
-  // The inserts of append() on the writer connection, inside its transaction.
-  static Status insert(pg::Connection& db, const std::vector<AuditEntry*>& entries);
-  std::shared_ptr<PostgresDatabase> database_;
-};
+using PostgresAuditLog = sql::AuditLogOver<PostgresDatabase, sql::PostgresDialect>;
 
 }  // namespace mes::store
+
+namespace mes::store::sql {
+extern template class AuditLogOver<PostgresDatabase, PostgresDialect>;
+}  // namespace mes::store::sql
