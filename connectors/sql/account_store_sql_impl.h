@@ -88,15 +88,15 @@ inline const std::string kPurgeSomeWindows =
 
 // --- errors ---------------------------------------------------------------------------------
 
-Error accountNotFound() {
+inline Error accountNotFound() {
   return Error::make(ErrorKind::kNotFound, "not-found", "The account does not exist.");
 }
 
-Error sessionNotFound() {
+inline Error sessionNotFound() {
   return Error::make(ErrorKind::kNotFound, "not-found", "The session does not exist or expired.");
 }
 
-Error invalidSession(std::string message) {
+inline Error invalidSession(std::string message) {
   return Error::make(ErrorKind::kInvalid, "invalid-session", std::move(message));
 }
 
@@ -141,7 +141,7 @@ Status writeLoginState(Db& db, const AccountRecord& account) {
   return stmt->run();
 }
 
-std::optional<SessionState> parseSessionState(std::string_view name) {
+inline std::optional<SessionState> parseSessionState(std::string_view name) {
   for (SessionState state :
        {SessionState::kAnonymous, SessionState::kOtpPending, SessionState::kAuthenticated}) {
     if (sessionStateName(state) == name) return state;
@@ -149,7 +149,7 @@ std::optional<SessionState> parseSessionState(std::string_view name) {
   return std::nullopt;
 }
 
-Status checkSession(const SessionRecord& session) {
+inline Status checkSession(const SessionRecord& session) {
   if (session.handle.empty()) return invalidSession("The session handle is empty.");
   if (session.csrfToken.empty()) return invalidSession("The session has no CSRF token.");
   if ((session.state == SessionState::kAnonymous) != session.accountId.empty()) {

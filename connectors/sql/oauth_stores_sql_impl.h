@@ -80,11 +80,11 @@ inline constexpr std::string_view kLive = "live";
 
 // --- errors ---------------------------------------------------------------------------------
 
-Error alreadyExists(std::string message) {
+inline Error alreadyExists(std::string message) {
   return Error::make(ErrorKind::kConflict, "already-exists", std::move(message));
 }
 
-Error codeInvalid() {
+inline Error codeInvalid() {
   return Error::make(ErrorKind::kNotFound, "code-invalid",
                      "The authorization code is invalid, expired or already used.");
 }

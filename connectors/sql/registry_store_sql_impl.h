@@ -95,21 +95,21 @@ inline const std::string kSelectEvidence =
     "uploaded_by_login, uploaded_ms FROM registry_evidence WHERE client_id = ? ORDER BY " +
     std::string(Dialect::kInsertionOrder);
 
-Error alreadyExists(std::string message) {
+inline Error alreadyExists(std::string message) {
   return Error::make(ErrorKind::kConflict, "already-exists", std::move(message));
 }
 
-Error organisationNotFound(const std::string& id) {
+inline Error organisationNotFound(const std::string& id) {
   return Error::make(ErrorKind::kNotFound, "not-found", "Organisation " + id + " does not exist.");
 }
 
-std::string joined(const std::vector<std::string>& ids) {
+inline std::string joined(const std::vector<std::string>& ids) {
   std::string out;
   for (const std::string& id : ids) out += (out.empty() ? "" : " ") + id;
   return out;
 }
 
-std::vector<std::string> split(std::string_view text) {
+inline std::vector<std::string> split(std::string_view text) {
   std::vector<std::string> out;
   size_t start = 0;
   while (start < text.size()) {
@@ -243,7 +243,7 @@ Result<std::map<std::string, RegistryDetails>> readDetails(Db& db, const std::st
   return out;
 }
 
-Status checkEntry(const RegistryEntry& entry) {
+inline Status checkEntry(const RegistryEntry& entry) {
   MES_RETURN_IF_ERROR(checkServiceRecord(entry.service));
   return checkRegistryDetails(entry.details);
 }
