@@ -423,6 +423,13 @@ std::string redactConnectionString(const std::string& url) {
 
 // --- pool -----------------------------------------------------------------------------------
 
+namespace {
+// Leases this thread holds (of any database). A thread that already holds one and asks for
+// another (a read from inside a write callback) is never made to wait for the pool: every
+// connection may be held by threads waiting for the lock that thread holds.
+thread_local int tlLeases = 0;
+}  // namespace
+
 PostgresDatabase::Lease::~Lease() {
   if (connection_ != nullptr) owner_->release(connection_);
 }
@@ -487,12 +494,13 @@ Result<PostgresDatabase::Lease> PostgresDatabase::lease() {
       free_.pop_back();
       if (connection->usable()) {
         ++leased_;
+        ++tlLeases;
         return Lease(this, connection);
       }
       std::erase_if(connections_, [&](const auto& c) { return c.get() == connection; });
       continue;
     }
-    if (static_cast<int>(connections_.size()) < options_.poolSize) {
+    if (static_cast<int>(connections_.size()) < options_.poolSize || tlLeases > 0) {
       // Reserve the slot, connect without holding the lock.
       connections_.push_back(nullptr);
       ++leased_;
@@ -508,6 +516,7 @@ Result<PostgresDatabase::Lease> PostgresDatabase::lease() {
       }
       pg::Connection* connection = opened->get();
       *slot = std::move(opened).value();
+      ++tlLeases;
       return Lease(this, connection);
     }
     returned_.wait(lock);
@@ -516,9 +525,12 @@ Result<PostgresDatabase::Lease> PostgresDatabase::lease() {
 
 void PostgresDatabase::release(pg::Connection* connection) {
   connection->abort();
+  --tlLeases;
   std::lock_guard lock(mutex_);
   --leased_;
-  if (closed_ || !connection->usable()) {
+  // Beyond the pool size (a nested lease's extra connection): closed rather than kept.
+  if (closed_ || !connection->usable() ||
+      static_cast<int>(connections_.size()) > options_.poolSize) {
     std::erase_if(connections_, [&](const auto& c) { return c.get() == connection; });
   } else {
     free_.push_back(connection);

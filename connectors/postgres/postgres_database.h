@@ -8,7 +8,9 @@
 //    keys) in one transaction under an advisory lock, so that instances starting together
 //    migrate once, and keeps the connection in the pool.
 //  - Thread-safe. Calls borrow a pooled connection (at most poolSize are open; a call waits
-//    while every one is busy), opened on first need and replaced when the server dropped it.
+//    while every one is busy), opened on first need and replaced when the server dropped it. A
+//    thread that already holds one (a read inside a write callback) gets an extra connection
+//    rather than wait, so that it cannot wait for connections held by threads waiting for it.
 //    write() runs its work in one read-committed transaction, committed when the work returns
 //    ok and rolled back otherwise (or when it throws; the exception is rethrown). read() runs
 //    statements in autocommit mode, each seeing the last committed state; snapshot() runs them
