@@ -37,7 +37,9 @@ void printHelp() {
                "  --config FILE  (MES_CONFIG)  JSON config file; unknown keys are refused\n";
   for (const auto& s : mes::gateway::settingDocs()) {
     std::string flag = "  " + s.flag + " VALUE";
-    if (flag.size() < 32) flag.resize(32, ' ');
+    // A flag too long for its column gets its description on the next line.
+    flag = flag.size() < 32 ? flag + std::string(32 - flag.size(), ' ')
+                            : flag + "\n" + std::string(32, ' ');
     std::cout << flag << s.help << "\n" << std::string(32, ' ') << "env " << s.env << ", key "
               << s.key << ", default " << (s.defaultValue.empty() ? "(none)" : s.defaultValue)
               << "\n";
