@@ -128,8 +128,7 @@ Status Statement::execute() {
       result_ = db.tx_->exec_params(sql_, pqxx::prepare::make_dynamic_params(values));
     }
   } catch (const std::exception& e) {
-    if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) db.broken_ = true;
-    return pgError(e, firstLine(sql_).substr(0, 60));
+    return db.failed(e, firstLine(sql_).substr(0, 60));
   }
   executed_ = true;
   affected_ = static_cast<int64_t>(result_.affected_rows());
@@ -204,6 +203,13 @@ Connection::~Connection() {
   }
 }
 
+Error Connection::failed(const std::exception& e, std::string_view context) {
+  Error error = pgError(e, context);
+  // The server went away (restart, failover, network): the pool replaces this connection.
+  if (error.code() == "store-unavailable") broken_ = true;
+  return error;
+}
+
 bool Connection::usable() const {
   return !broken_ && connection_ != nullptr && connection_->is_open();
 }
@@ -236,11 +242,7 @@ Status Connection::commit() {
     tx_->commit();
   } catch (const std::exception& e) {
     tx_.reset();
-    if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr ||
-        dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
-      broken_ = true;
-    }
-    return pgError(e, "commit");
+    return failed(e, "commit");
   }
   tx_.reset();
   return Status::ok();
@@ -277,8 +279,7 @@ Status Connection::exec(std::string_view sql) {
   try {
     tx_->exec(std::string(sql));
   } catch (const std::exception& e) {
-    if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) broken_ = true;
-    return pgError(e, "exec");
+    return failed(e, "exec");
   }
   return Status::ok();
 }

@@ -110,6 +110,9 @@ class Connection {
   explicit Connection(std::unique_ptr<pqxx::connection> connection)
       : connection_(std::move(connection)) {}
 
+  // The Error for `e`; marks the connection broken when the server is gone.
+  Error failed(const std::exception& e, std::string_view context);
+
   std::unique_ptr<pqxx::connection> connection_;
   std::unique_ptr<pqxx::transaction_base> tx_;
   std::unordered_map<std::string, std::string> prepared_;  // SQL text (with ?) -> name
