@@ -13,13 +13,6 @@
 #include "connectors/audit/file_audit_journal.h"
 #include "connectors/blob/file_blob_store.h"
 #include "connectors/outbox/file_outbox.h"
-#include "connectors/sqlite/sqlite_access_state.h"
-#include "connectors/sqlite/sqlite_account_store.h"
-#include "connectors/sqlite/sqlite_audit_log.h"
-#include "connectors/sqlite/sqlite_database.h"
-#include "connectors/sqlite/sqlite_oauth_stores.h"
-#include "connectors/sqlite/sqlite_registry_store.h"
-#include "connectors/sqlite/sqlite_repository.h"
 #include "fhir/json/json.h"
 #include "gateway/agenda_api.h"
 #include "gateway/audit.h"
@@ -41,11 +34,13 @@
 #include "gateway/request_audit.h"
 #include "gateway/resource_index.h"
 #include "gateway/router.h"
+#include "gateway/store_backend.h"
 #include "gateway/swagger_site.h"
 #include "gateway/token_policy.h"
 #include "oauth/api_access.h"
 #include "oauth/crypto/random.h"
 #include "oauth/password.h"
+#include "oauth/shared_signing_keys.h"
 #include "oauth/signing_keys.h"
 
 namespace mes::gateway {
@@ -68,14 +63,9 @@ struct Gateway::Parts {
   Logger& logger;
   SystemClock clock;
   RandomIdGenerator ids;
-  std::shared_ptr<store::SqliteDatabase> database;
-  std::unique_ptr<store::SqliteRepository> repository;
-  std::shared_ptr<store::SqliteOAuthStores> oauthStores;
-  std::shared_ptr<store::SqliteAccountStore> accountStore;
-  std::shared_ptr<store::SqliteAuditLog> auditLog;
+  std::unique_ptr<StoreBackend> store;  // SQLite or PostgreSQL (store.backend)
   std::unique_ptr<audit::FileAuditJournal> auditJournal;
-  std::unique_ptr<store::SqliteAccessState> accessState;
-  std::unique_ptr<oauth::FileSigningKeyStore> keys;
+  std::unique_ptr<oauth::SigningKeyStore> keys;
   std::unique_ptr<outbox::FileOutbox> outbox;
   std::unique_ptr<blob::FileBlobStore> blobs;  // document bytes, <data-dir>/blobs
   std::unique_ptr<MeasureService> measures;
@@ -93,7 +83,6 @@ struct Gateway::Parts {
   std::unique_ptr<AuthorizationServer> authz;
   std::unique_ptr<FhirRequestAuditor> auditor;
   // The referencing registry (issue #5).
-  std::shared_ptr<store::SqliteRegistryStore> registryStore;
   std::unique_ptr<registry::CriteriaCatalogue> criteria;
   std::unique_ptr<PortalAuth> registryAuth;  // the /registry login area
   std::unique_ptr<registry::AuthorizationPairingEffects> pairingEffects;
@@ -114,9 +103,9 @@ struct Gateway::Parts {
     while (!housekeeperWake.wait_for(lock, std::chrono::minutes(5), [this] { return stopping; })) {
       lock.unlock();
       const int64_t now = clock.nowMs();
-      auto codes = oauthStores->purgeExpiredCodes(now);
-      auto sessions = accountStore->purgeExpiredSessions(now);
-      auto windows = accountStore->purgeAddressWindowsBefore(now - 24 * 3600 * 1000);
+      auto codes = store->codes->purgeExpiredCodes(now);
+      auto sessions = store->sessions->purgeExpiredSessions(now);
+      auto windows = store->throttle->purgeAddressWindowsBefore(now - 24 * 3600 * 1000);
       if (!codes || !sessions || !windows) {
         logger.warn("housekeeping failed; retried in 5 minutes");
       } else if (*codes + *sessions + *windows > 0) {
@@ -133,11 +122,11 @@ Gateway::Gateway(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
 Gateway::~Gateway() { stop(); }
 
-store::Repository& Gateway::repository() { return *parts_->repository; }
+store::Repository& Gateway::repository() { return *parts_->store->repository; }
 DocumentService& Gateway::documents() { return *parts_->documents; }
 blob::BlobStore& Gateway::blobs() { return *parts_->blobs; }
-store::ServiceStore& Gateway::services() { return *parts_->oauthStores; }
-store::AccountStore& Gateway::accounts() { return *parts_->accountStore; }
+store::ServiceStore& Gateway::services() { return *parts_->store->services; }
+store::AccountStore& Gateway::accounts() { return *parts_->store->accounts; }
 oauth::SigningKeyStore& Gateway::signingKeys() { return *parts_->keys; }
 PairingStore& Gateway::pairings() { return *parts_->pairings; }
 PortalAuth& Gateway::portal() { return *parts_->portal; }
@@ -153,23 +142,10 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
   }
   auto parts = std::make_unique<Parts>(config, logger);
   Parts& p = *parts;
-  store::SqliteOptions options;
-  options.path = (std::filesystem::path(config.dataDir) / "mes-gateway.sqlite").string();
-  options.synchronousFull = config.storeSynchronous == "full";
-  options.readConnections = config.storeReadConnections;
-  auto database = store::SqliteDatabase::open(options, p.clock);
-  if (!database) return database.takeError();
-  p.database = std::move(*database);
-  p.repository = std::make_unique<store::SqliteRepository>(p.database, p.clock);
-  auto oauthStores = store::SqliteOAuthStores::open(p.database, p.clock);
-  if (!oauthStores) return oauthStores.takeError();
-  p.oauthStores = std::move(*oauthStores);
-  auto accounts = store::SqliteAccountStore::open(p.database);
-  if (!accounts) return accounts.takeError();
-  p.accountStore = std::move(*accounts);
-  auto registryStore = store::SqliteRegistryStore::open(p.database, p.clock);
-  if (!registryStore) return registryStore.takeError();
-  p.registryStore = std::move(*registryStore);
+  auto opened = openStoreBackend(config, p.clock);
+  if (!opened) return opened.takeError();
+  p.store = std::move(*opened);
+  StoreBackend& st = *p.store;
   auto criteria = config.registryCriteriaFile.empty()
                       ? registry::criteriaBuiltIn()
                       : registry::CriteriaCatalogue::load(config.registryCriteriaFile);
@@ -180,13 +156,12 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
     return e;
   }
   p.criteria = std::make_unique<registry::CriteriaCatalogue>(std::move(*criteria));
-  auto auditLog = store::SqliteAuditLog::open(p.database);
-  if (!auditLog) return auditLog.takeError();
-  p.auditLog = std::move(*auditLog);
   audit::JournalOptions journalOptions;
-  journalOptions.syncEachAppend = options.synchronousFull;
+  journalOptions.syncEachAppend = st.synchronousFull;
+  // Each instance's journal is local to its data directory; its slots carry random ids, so the
+  // marks of several instances' journals in one shared audit log never collide.
   auto journal = audit::FileAuditJournal::open(std::filesystem::path(config.dataDir) / "audit",
-                                              *p.auditLog, journalOptions);
+                                              *st.auditLog, journalOptions);
   if (!journal) return journal.takeError();
   p.auditJournal = std::move(*journal);
   p.auditJournal->setImportErrorHandler([&logger](const Error& e) {
@@ -197,54 +172,64 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
     logger.warn("audit journal recovered", {{"replayed_entries", static_cast<int64_t>(r.replayed)},
                                            {"dropped_tail_bytes", static_cast<int64_t>(r.droppedBytes)}});
   }
-  logger.info("store opened", {{"path", options.path},
-                               {"schema_version", p.database->schemaVersion()},
+  logger.info("store opened", {{"backend", st.kind},
+                               {"location", st.location},
+                               {"schema_version", st.schemaVersion},
                                {"synchronous", config.storeSynchronous}});
   // Retired keys stay published until every token they signed has expired (plus a margin for
-  // clock skew between instances).
-  auto keys = oauth::FileSigningKeyStore::open(config.dataDir, p.clock,
-                                               int64_t{config.accessTokenSeconds} + 300);
-  if (!keys) return keys.takeError();
-  p.keys = std::move(*keys);
-  auto outbox = outbox::FileOutbox::open(std::filesystem::path(config.dataDir) / "outbox",
+  // clock skew between instances). With PostgreSQL the keys are shared through the store.
+  const int64_t keyRetainSeconds = int64_t{config.accessTokenSeconds} + 300;
+  if (st.signingKeys != nullptr) {
+    auto keys = oauth::SharedSigningKeyStore::open(*st.signingKeys, p.clock, keyRetainSeconds);
+    if (!keys) return keys.takeError();
+    p.keys = std::move(*keys);
+  } else {
+    auto keys = oauth::FileSigningKeyStore::open(config.dataDir, p.clock, keyRetainSeconds);
+    if (!keys) return keys.takeError();
+    p.keys = std::move(*keys);
+  }
+  auto outbox = outbox::FileOutbox::open(config.outboxDir.empty()
+                                             ? std::filesystem::path(config.dataDir) / "outbox"
+                                             : std::filesystem::path(config.outboxDir),
                                          p.clock, p.ids);
   if (!outbox) return outbox.takeError();
   p.outbox = std::move(*outbox);
   blob::FileBlobStoreOptions blobOptions;
   blobOptions.maxBlobBytes = config.documentsMaxBytes;
-  auto blobs = blob::FileBlobStore::open(std::filesystem::path(config.dataDir) / "blobs", p.clock,
-                                         blobOptions);
+  auto blobs = blob::FileBlobStore::open(config.blobDir.empty()
+                                             ? std::filesystem::path(config.dataDir) / "blobs"
+                                             : std::filesystem::path(config.blobDir),
+                                         p.clock, blobOptions);
   if (!blobs) return blobs.takeError();
   p.blobs = std::move(*blobs);
 
-  p.measures = std::make_unique<MeasureService>(*p.repository, p.clock, p.ids);
-  p.pairings = std::make_unique<PairingStore>(*p.repository, p.clock, p.ids);
-  p.audit = std::make_unique<AuditTrail>(*p.auditLog, p.clock, AuditTrailOptions{},
+  p.measures = std::make_unique<MeasureService>(*st.repository, p.clock, p.ids);
+  p.pairings = std::make_unique<PairingStore>(*st.repository, p.clock, p.ids);
+  p.audit = std::make_unique<AuditTrail>(*st.auditLog, p.clock, AuditTrailOptions{},
                                          p.auditJournal.get());
   p.accessTokens = std::make_unique<AccessTokens>(p.config, *p.keys, p.clock);
-  p.accessState = std::make_unique<store::SqliteAccessState>(p.database);
-  p.policy = std::make_unique<TokenAccessPolicy>(*p.accessTokens, *p.oauthStores, *p.accessState,
+  p.policy = std::make_unique<TokenAccessPolicy>(*p.accessTokens, *st.services, *st.accessState,
                                                  *p.pairings, p.clock);
   p.router = std::make_unique<Router>(logger, *p.policy, fhirError, config.maxBodyBytes);
-  p.api = std::make_unique<FhirApi>(p.config, *p.repository, *p.measures);
-  p.agenda = std::make_unique<AgendaService>(*p.repository, p.ids, *p.outbox, logger);
-  p.agendaApi = std::make_unique<AgendaApi>(p.config, *p.repository, *p.agenda, p.clock);
-  p.documents = std::make_unique<DocumentService>(*p.repository, *p.blobs, p.ids, *p.outbox, logger);
-  p.documentApi = std::make_unique<DocumentApi>(p.config, *p.repository, *p.blobs, *p.documents,
+  p.api = std::make_unique<FhirApi>(p.config, *st.repository, *p.measures);
+  p.agenda = std::make_unique<AgendaService>(*st.repository, p.ids, *p.outbox, logger);
+  p.agendaApi = std::make_unique<AgendaApi>(p.config, *st.repository, *p.agenda, p.clock);
+  p.documents = std::make_unique<DocumentService>(*st.repository, *p.blobs, p.ids, *p.outbox, logger);
+  p.documentApi = std::make_unique<DocumentApi>(p.config, *st.repository, *p.blobs, *p.documents,
                                                 *p.measures, p.clock);
-  p.portal = std::make_unique<PortalAuth>(p.config, *p.accountStore, *p.accountStore,
-                                          *p.accountStore, *p.outbox, p.clock, logger);
+  p.portal = std::make_unique<PortalAuth>(p.config, *st.accounts, *st.sessions, *st.throttle,
+                                          *p.outbox, p.clock, logger);
   p.authz = std::make_unique<AuthorizationServer>(
       p.config,
-      OAuthStores{*p.oauthStores, *p.oauthStores, *p.oauthStores, *p.oauthStores}, *p.keys,
-      *p.accessTokens, *p.policy, *p.pairings, *p.repository, *p.portal, *p.audit, *p.outbox,
+      OAuthStores{*st.services, *st.codes, *st.refreshTokens, *st.replays}, *p.keys,
+      *p.accessTokens, *p.policy, *p.pairings, *st.repository, *p.portal, *p.audit, *p.outbox,
       p.clock, p.ids, logger);
   p.auditor = std::make_unique<FhirRequestAuditor>(*p.audit, *p.outbox, p.clock, logger);
-  p.registryAuth = std::make_unique<PortalAuth>(p.config, *p.accountStore, *p.accountStore,
-                                                *p.accountStore, *p.outbox, p.clock, logger,
+  p.registryAuth = std::make_unique<PortalAuth>(p.config, *st.accounts, *st.sessions,
+                                                *st.throttle, *p.outbox, p.clock, logger,
                                                 LoginArea::registry());
   p.pairingEffects = std::make_unique<registry::AuthorizationPairingEffects>(*p.pairings, *p.authz);
-  p.registry = std::make_unique<registry::Registry>(*p.registryStore, *p.accountStore, *p.criteria,
+  p.registry = std::make_unique<registry::Registry>(*st.registry, *st.accounts, *p.criteria,
                                                     *p.audit, *p.pairingEffects, p.clock, p.ids,
                                                     logger);
   p.registryApi = std::make_unique<registry::RegistryApi>(p.config, *p.registry, *p.registryAuth);
@@ -298,7 +283,7 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
                 });
   p.router->add("GET", "/readyz", Interaction::kPublic, "",
                 [&p](const http::Request&, RequestContext&) {
-                  Status ready = p.repository->ping();
+                  Status ready = p.store->ping();
                   http::Response r;
                   r.status = ready ? 200 : 503;
                   r.headers.set("Content-Type", "application/json");
@@ -375,14 +360,14 @@ void Gateway::stop() {
                      {{"detail", drained.error().detail}});
     }
   }
-  if (p.database) {
-    Status closed = p.database->close();
+  if (p.store) {
+    Status closed = p.store->close();
     if (closed) {
       p.logger.info("store closed");
     } else {
       p.logger.error("store close failed", {{"detail", closed.error().detail}});
     }
-    p.database.reset();
+    p.store.reset();
   }
 }
 

@@ -22,6 +22,7 @@
 #include <iostream>
 #include <memory>
 #include <random>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,8 @@
 #include "core/clock.h"
 #include "fhir/json/json.h"
 #include "fhir/profiles/measure_profiles.h"
+#include "gateway/config.h"
+#include "gateway/store_backend.h"
 #include "gateway/app.h"
 #include "gateway/fhir_response.h"
 #include "gateway/resource_index.h"
@@ -210,13 +213,35 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(options.dataDir, ec);
   if (ec) return fail("cannot create " + options.dataDir + ": " + ec.message());
   mes::SystemClock clock;
-  mes::store::SqliteOptions storeOptions;
-  storeOptions.path = (std::filesystem::path(options.dataDir) / "mes-gateway.sqlite").string();
-  // A large page cache: bulk inserts with random ids touch index pages all over the file.
-  storeOptions.cacheSizeKib = 512 * 1024;
-  auto opened = mes::store::SqliteRepository::open(storeOptions, clock);
-  if (!opened) return fail("cannot open the store: " + describe(opened.error()));
-  mes::store::SqliteRepository& repository = **opened;
+  // The store the gateway would use with this environment (STORE=postgres scripts/bench sets
+  // MES_STORE_BACKEND=postgres and the connection): SQLite by default.
+  std::unique_ptr<mes::store::SqliteRepository> sqlite;
+  std::unique_ptr<mes::gateway::StoreBackend> backend;
+  mes::store::Repository* store = nullptr;
+  const char* chosen = std::getenv("MES_STORE_BACKEND");
+  if (chosen != nullptr && std::string(chosen) == "postgres") {
+    std::map<std::string, std::string> env;
+    for (const char* name :
+         {"MES_STORE_BACKEND", "MES_STORE_POSTGRES_URL", "MES_STORE_POSTGRES_SCHEMA"}) {
+      if (const char* value = std::getenv(name)) env[name] = value;
+    }
+    auto config = mes::gateway::loadConfig({"--data-dir", options.dataDir}, env);
+    if (!config) return fail("bad store settings: " + describe(config.error()));
+    auto opened = mes::gateway::openStoreBackend(*config, clock);
+    if (!opened) return fail("cannot open the store: " + describe(opened.error()));
+    backend = std::move(*opened);
+    store = backend->repository;
+  } else {
+    mes::store::SqliteOptions storeOptions;
+    storeOptions.path = (std::filesystem::path(options.dataDir) / "mes-gateway.sqlite").string();
+    // A large page cache: bulk inserts with random ids touch index pages all over the file.
+    storeOptions.cacheSizeKib = 512 * 1024;
+    auto opened = mes::store::SqliteRepository::open(storeOptions, clock);
+    if (!opened) return fail("cannot open the store: " + describe(opened.error()));
+    sqlite = std::move(*opened);
+    store = sqlite.get();
+  }
+  mes::store::Repository& repository = *store;
 
   bool demoCreated = false;
   Status demo = mes::gateway::seedDemoPatient(repository, demoCreated);
@@ -295,7 +320,7 @@ int main(int argc, char** argv) {
     if (!status) return fail("cannot write observations: " + describe(status.error()));
     written = end;
   }
-  status = repository.close();
+  status = backend ? backend->close() : sqlite->close();
   if (!status) return fail("cannot close the store: " + describe(status.error()));
 
   const double seconds =

@@ -5,6 +5,7 @@
 #include <functional>
 #include <sstream>
 
+#include "connectors/postgres/postgres_database.h"
 #include "fhir/json/json.h"
 
 namespace mes::gateway {
@@ -117,6 +118,73 @@ const std::vector<Setting>& settings() {
        true,
        [](Config& c, const std::string& v, const std::string& o) {
          return parseInt<int>(v, 1, 64, c.storeReadConnections, o);
+       }},
+      {{"store.backend", "MES_STORE_BACKEND", "--store-backend",
+        "sqlite (a file in the data directory) or postgres (store.postgres_url, shared by every "
+        "instance)",
+        "sqlite"},
+       false,
+       [](Config& c, const std::string& v, const std::string& o) {
+         return oneOf(v, {"sqlite", "postgres"}, c.storeBackend, o);
+       }},
+      {{"store.postgres_url", "MES_STORE_POSTGRES_URL", "--store-postgres-url",
+        "PostgreSQL connection string (postgresql://user:password@host:port/db?sslmode=...); "
+        "never logged",
+        ""},
+       false,
+       [](Config& c, const std::string& v, const std::string& o) -> Status {
+         if (!v.empty() && v.find('\n') != std::string::npos) return bad(o, "must be one line");
+         c.storePostgresUrl = v;
+         return Status::ok();
+       }},
+      {{"store.postgres_schema", "MES_STORE_POSTGRES_SCHEMA", "--store-postgres-schema",
+        "PostgreSQL schema holding the gateway's tables, created when absent (default: the "
+        "connection's search_path, usually public)",
+        ""},
+       false,
+       [](Config& c, const std::string& v, const std::string& o) -> Status {
+         if (!v.empty() && !store::validSchemaName(v)) {
+           return bad(o, "expected a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63)");
+         }
+         c.storePostgresSchema = v;
+         return Status::ok();
+       }},
+      {{"store.pool_size", "MES_STORE_POOL_SIZE", "--store-pool-size",
+        "PostgreSQL connections per gateway process", "8"},
+       true,
+       [](Config& c, const std::string& v, const std::string& o) {
+         return parseInt<int>(v, 1, 256, c.storePoolSize, o);
+       }},
+      {{"store.connect_timeout_seconds", "MES_STORE_CONNECT_TIMEOUT_SECONDS",
+        "--store-connect-timeout-seconds", "how long a PostgreSQL connection attempt may take",
+        "5"},
+       true,
+       [](Config& c, const std::string& v, const std::string& o) {
+         return parseInt<int>(v, 1, 300, c.storeConnectTimeoutSeconds, o);
+       }},
+      {{"store.statement_timeout_ms", "MES_STORE_STATEMENT_TIMEOUT_MS",
+        "--store-statement-timeout-ms",
+        "longest PostgreSQL statement or lock wait before the request fails with 503 (0: none)",
+        "10000"},
+       true,
+       [](Config& c, const std::string& v, const std::string& o) {
+         return parseInt<int>(v, 0, 3600000, c.storeStatementTimeoutMs, o);
+       }},
+      {{"documents.blob_dir", "MES_DOCUMENTS_BLOB_DIR", "--documents-blob-dir",
+        "directory of the document bytes (default <data_dir>/blobs); instances behind one load "
+        "balancer share one",
+        ""},
+       false,
+       [](Config& c, const std::string& v, const std::string&) -> Status {
+         c.blobDir = v;
+         return Status::ok();
+       }},
+      {{"outbox.dir", "MES_OUTBOX_DIR", "--outbox-dir",
+        "directory of the notification outbox (default <data_dir>/outbox)", ""},
+       false,
+       [](Config& c, const std::string& v, const std::string&) -> Status {
+         c.outboxDir = v;
+         return Status::ok();
        }},
       {{"documents.max_bytes", "MES_DOCUMENTS_MAX_BYTES", "--documents-max-bytes",
         "largest document accepted by the Documents API, in decoded bytes (larger: 413)",
@@ -272,6 +340,9 @@ Result<Config> loadConfig(const std::vector<std::string>& args,
   }
   for (const auto& [setting, value] : flags) {
     MES_RETURN_IF_ERROR(setting->set(config, value, "flag " + setting->doc.flag));
+  }
+  if (config.storeBackend == "postgres" && config.storePostgresUrl.empty()) {
+    return bad("store.postgres_url", "is required when store.backend is postgres");
   }
   return config;
 }

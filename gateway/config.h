@@ -28,6 +28,18 @@ struct Config {
   std::string logLevel = "info";      // debug | info | warn | error
   std::string storeSynchronous = "normal";  // normal | full (SQLite PRAGMA synchronous)
   int storeReadConnections = 4;
+  // Which store: "sqlite" (a file under dataDir) or "postgres" (storePostgresUrl, shared by
+  // every instance pointed at it).
+  std::string storeBackend = "sqlite";
+  std::string storePostgresUrl;  // libpq connection string; a secret: never logged
+  std::string storePostgresSchema;  // tables in this schema (created when absent); "" = default
+  int storePoolSize = 8;               // PostgreSQL connections per process
+  int storeConnectTimeoutSeconds = 5;  // PostgreSQL connect_timeout
+  int storeStatementTimeoutMs = 10000; // PostgreSQL statement_timeout and lock_timeout
+  // Where document bytes and notifications go; empty: <dataDir>/blobs and <dataDir>/outbox.
+  // Instances behind one load balancer point blobDir at one shared directory.
+  std::string blobDir;
+  std::string outboxDir;
 
   // Documents API (SPEC §3): the largest document accepted, in decoded bytes (larger: 413).
   // The bodies of the document routes are streamed to the blob store, so this limit, not

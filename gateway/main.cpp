@@ -12,6 +12,7 @@
 #include "gateway/cli.h"
 #include "gateway/config.h"
 #include "gateway/log.h"
+#include "gateway/store_cli.h"
 
 extern char** environ;
 
@@ -29,13 +30,16 @@ void printHelp() {
   mes::gateway::printAdminHelp(std::cout);
   mes::gateway::printAccountHelp(std::cout);
   mes::gateway::printBlobsHelp(std::cout);
+  mes::gateway::printStoreHelp(std::cout);
   std::cout <<
                "  mes-gateway --help | --version\n\n"
                "Options (flag / environment variable / config-file key, default):\n"
                "  --config FILE  (MES_CONFIG)  JSON config file; unknown keys are refused\n";
   for (const auto& s : mes::gateway::settingDocs()) {
     std::string flag = "  " + s.flag + " VALUE";
-    if (flag.size() < 32) flag.resize(32, ' ');
+    // A flag too long for its column gets its description on the next line.
+    flag = flag.size() < 32 ? flag + std::string(32 - flag.size(), ' ')
+                            : flag + "\n" + std::string(32, ' ');
     std::cout << flag << s.help << "\n" << std::string(32, ' ') << "env " << s.env << ", key "
               << s.key << ", default " << (s.defaultValue.empty() ? "(none)" : s.defaultValue)
               << "\n";
@@ -87,6 +91,11 @@ int main(int argc, char** argv) {
     mes::SystemClock adminClock;
     mes::gateway::Logger adminLogger(adminClock, mes::gateway::LogLevel::kWarn);
     return mes::gateway::runBlobsCommand(args, environment(), adminLogger, std::cout, std::cerr);
+  }
+  if (command == "store") {
+    mes::SystemClock adminClock;
+    mes::gateway::Logger adminLogger(adminClock, mes::gateway::LogLevel::kWarn);
+    return mes::gateway::runStoreCommand(args, environment(), adminLogger, std::cout, std::cerr);
   }
   if (command == "service" || command == "keys") {
     mes::SystemClock adminClock;

@@ -3,29 +3,12 @@
 #include "connectors/sqlite/sqlite_db.h"
 
 namespace mes::store {
+
 Result<AccessState> SqliteAccessState::accessState(const std::string& clientId,
                                                    const std::string& pairingId,
                                                    const std::string& familyId) {
-  return database_->read([&](sqlite::Connection& db) -> Result<AccessState> {
-    Result<sqlite::Statement> stmt = db.prepare(kQuery);
-    if (!stmt) return stmt.takeError();
-    stmt->bindText(1, clientId);
-    stmt->bindText(2, pairingId);
-    stmt->bindText(3, familyId);
-    Result<bool> row = stmt->step();
-    if (!row) return row.takeError();
-    if (!*row) return Error::internal("sqlite: the access-state query returned no row");
-    AccessState state;
-    if (!stmt->isNull(0)) {
-      state.serviceVersion = stmt->int64At(0);
-      state.serviceStatus = stmt->stringAt(1);
-    }
-    if (!stmt->isNull(2)) {
-      state.pairingVersion = stmt->int64At(2);
-      state.pairingDeleted = stmt->int64At(3) != 0;
-    }
-    state.familyLive = !stmt->isNull(4) && stmt->int64At(4) == 1;
-    return state;
+  return database_->read([&](sqlite::Connection& db) {
+    return sql::readAccessState(db, clientId, pairingId, familyId);
   });
 }
 

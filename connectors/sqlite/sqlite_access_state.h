@@ -7,6 +7,7 @@
 #include <memory>
 #include <string_view>
 
+#include "connectors/sql/access_state_sql.h"
 #include "connectors/sqlite/sqlite_database.h"
 #include "connectors/store/access_state.h"
 
@@ -20,14 +21,8 @@ class SqliteAccessState final : public AccessStateReader {
   Result<AccessState> accessState(const std::string& clientId, const std::string& pairingId,
                                   const std::string& familyId) override;
 
-  // One row whatever exists: each column comes from a primary-key or unique-index lookup, NULL
-  // when the row is absent (?1 client id, ?2 Consent id, ?3 family id).
-  static constexpr std::string_view kQuery =
-      "SELECT s.version, s.status, r.version_id, r.deleted, "
-      "       (SELECT revoked_at IS NULL FROM refresh_families WHERE family_id = ?3) "
-      "FROM (SELECT 1) "
-      "LEFT JOIN services AS s ON s.client_id = ?1 "
-      "LEFT JOIN resource AS r ON r.type = 'Consent' AND r.id = ?2";
+  // The statement it runs (connectors/sql/access_state_sql.h).
+  static constexpr std::string_view kQuery = sql::kAccessStateQuery;
 
  private:
   std::shared_ptr<SqliteDatabase> database_;

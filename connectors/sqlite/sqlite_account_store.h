@@ -15,66 +15,16 @@
 //    their table, so that neither grows without purges.
 #pragma once
 
-#include <cstdint>
-#include <memory>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
+#include "connectors/sql/account_store_sql.h"
+#include "connectors/sql/dialect.h"
 #include "connectors/sqlite/sqlite_database.h"
-#include "connectors/store/account_store.h"
-#include "core/status.h"
 
 namespace mes::store {
 
-class SqliteAccountStore final : public AccountStore, public PortalSessionStore, public LoginThrottle {
- public:
-  // The stores over an open database. kInternal when the database's schema lacks the tables (a
-  // database opened by this code always has them).
-  static Result<std::shared_ptr<SqliteAccountStore>> open(std::shared_ptr<SqliteDatabase> database);
-
-  SqliteAccountStore(const SqliteAccountStore&) = delete;
-  SqliteAccountStore& operator=(const SqliteAccountStore&) = delete;
-  ~SqliteAccountStore() override = default;
-
-  // The migration that created the tables these stores use.
-  static constexpr int64_t kSchemaVersion = 4;
-
-  // AccountStore
-  Result<AccountRecord> createAccount(const AccountRecord& account, int64_t nowMs) override;
-  Result<AccountRecord> accountByLogin(std::string_view login) override;
-  Result<AccountRecord> account(const std::string& accountId) override;
-  Result<std::vector<AccountRecord>> accounts() override;
-  Result<AccountRecord> recordLoginFailure(const std::string& accountId, int64_t maxFailures,
-                                           int64_t lockoutMs, int64_t nowMs) override;
-  Result<AccountRecord> recordLoginSuccess(const std::string& accountId, int64_t nowMs) override;
-  Status setPasswordHash(const std::string& accountId, const std::string& passwordHash,
-                         int64_t nowMs) override;
-  Result<AccountRecord> unlock(const std::string& accountId, int64_t nowMs) override;
-
-  // PortalSessionStore
-  Status createSession(const SessionRecord& session) override;
-  Result<SessionRecord> session(const std::string& handle, int64_t nowMs) override;
-  Status updateSession(const SessionRecord& session, int64_t nowMs) override;
-  Status replaceSession(const std::string& oldHandle, const SessionRecord& next,
-                        int64_t nowMs) override;
-  Result<SessionRecord> countOtpAttempt(const std::string& handle, int64_t nowMs) override;
-  Status deleteSession(const std::string& handle) override;
-  Result<int64_t> purgeExpiredSessions(int64_t nowMs) override;
-
-  // LoginThrottle
-  Result<int64_t> recordAddressFailure(const std::string& address, int64_t windowStartMs) override;
-  Result<int64_t> addressFailures(const std::string& address, int64_t windowStartMs) override;
-  Result<int64_t> purgeAddressWindowsBefore(int64_t windowStartMs) override;
-
-  const std::shared_ptr<SqliteDatabase>& database() const { return database_; }
-
- private:
-  explicit SqliteAccountStore(std::shared_ptr<SqliteDatabase> database)
-      : database_(std::move(database)) {}
-
-  const std::shared_ptr<SqliteDatabase> database_;
-};
+using SqliteAccountStore = sql::AccountStoreOver<SqliteDatabase, sql::SqliteDialect>;
 
 }  // namespace mes::store
+
+namespace mes::store::sql {
+extern template class AccountStoreOver<SqliteDatabase, SqliteDialect>;
+}  // namespace mes::store::sql

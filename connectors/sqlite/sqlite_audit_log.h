@@ -13,35 +13,16 @@
 // "store-closed" / "store-busy", kInternal for any other SQLite failure (message in detail).
 #pragma once
 
-#include <memory>
-
+#include "connectors/sql/audit_log_sql.h"
+#include "connectors/sql/dialect.h"
 #include "connectors/sqlite/sqlite_database.h"
-#include "connectors/store/audit_log.h"
 
 namespace mes::store {
 
-class SqliteAuditLog final : public AuditLog {
- public:
-  // kInternal when the database's schema predates the audit tables.
-  static Result<std::shared_ptr<SqliteAuditLog>> open(std::shared_ptr<SqliteDatabase> database);
-
-  static constexpr int64_t kSchemaVersion = 6;
-
-  Status append(const std::vector<AuditEntry*>& entries) override;
-  Status appendImported(const std::vector<AuditEntry*>& entries, const std::string& journal,
-                        const JournalMark& mark) override;
-  Result<std::optional<JournalMark>> journalMark(const std::string& journal) override;
-  Result<std::vector<AuditEntry>> forPatient(const std::string& patientId,
-                                             const std::string& clientId, int limit,
-                                             int offset) override;
-  Result<bool> hasSucceeded(const std::string& patientId, const std::string& clientId) override;
-
- private:
-  explicit SqliteAuditLog(std::shared_ptr<SqliteDatabase> database)
-      : database_(std::move(database)) {}
-  // The inserts of append() on the writer connection, inside its transaction.
-  static Status insert(sqlite::Connection& db, const std::vector<AuditEntry*>& entries);
-  std::shared_ptr<SqliteDatabase> database_;
-};
+using SqliteAuditLog = sql::AuditLogOver<SqliteDatabase, sql::SqliteDialect>;
 
 }  // namespace mes::store
+
+namespace mes::store::sql {
+extern template class AuditLogOver<SqliteDatabase, SqliteDialect>;
+}  // namespace mes::store::sql

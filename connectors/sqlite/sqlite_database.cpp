@@ -657,6 +657,14 @@ Status SqliteDatabase::close() {
   return result;
 }
 
+Status SqliteDatabase::beginSnapshot(sqlite::Connection& reader) { return runSql(reader, "BEGIN"); }
+
+Status SqliteDatabase::endSnapshot(sqlite::Connection& reader) {
+  Status ended = runSql(reader, "COMMIT");
+  rollback(reader);  // no-op after a successful COMMIT
+  return ended;
+}
+
 Status SqliteDatabase::ping() {
   Result<ReaderLease> lease = leaseReader();
   if (!lease) return lease.takeError();

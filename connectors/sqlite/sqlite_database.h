@@ -101,6 +101,20 @@ class SqliteDatabase {
     return work(lease->connection());
   }
 
+  // Runs `work` on a leased reader connection inside BEGIN ... COMMIT, so that its statements
+  // see one committed state (a snapshot).
+  template <typename Work>
+  auto snapshot(Work&& work) -> std::invoke_result_t<Work&, sqlite::Connection&> {
+    Result<ReaderLease> lease = leaseReader();
+    if (!lease) return lease.takeError();
+    Status begun = beginSnapshot(lease->connection());
+    if (!begun) return begun.takeError();
+    auto out = work(lease->connection());
+    Status ended = endSnapshot(lease->connection());
+    if (!ended && out.isOk()) return ended.takeError();
+    return out;
+  }
+
   // Runs `work` inside BEGIN IMMEDIATE ... COMMIT on the writer connection: commits when it
   // returns ok; rolls back when it fails, when the COMMIT fails, or when it throws (the
   // exception is rethrown). `work` must use only the connection it receives, and must not
@@ -129,6 +143,8 @@ class SqliteDatabase {
  private:
   SqliteDatabase(SqliteOptions options, const Clock& clock);
   Status openConnections();
+  static Status beginSnapshot(sqlite::Connection& reader);
+  static Status endSnapshot(sqlite::Connection& reader);
   Status migrate();
   void releaseReader(sqlite::Connection* connection);
   void onWalCommit(int walFrames);

@@ -16,70 +16,16 @@
 //    and must outlive the stores.
 #pragma once
 
-#include <cstdint>
-#include <memory>
-#include <string>
-#include <utility>
-#include <vector>
-
+#include "connectors/sql/dialect.h"
+#include "connectors/sql/oauth_stores_sql.h"
 #include "connectors/sqlite/sqlite_database.h"
-#include "connectors/store/oauth_stores.h"
-#include "core/clock.h"
-#include "core/status.h"
 
 namespace mes::store {
 
-class SqliteOAuthStores final : public ServiceStore,
-                                public AuthorizationCodeStore,
-                                public RefreshTokenStore,
-                                public ReplayCache {
- public:
-  // The stores over an open database. kInternal when the database's schema lacks the OAuth
-  // tables (a database opened by this code always has them).
-  static Result<std::shared_ptr<SqliteOAuthStores>> open(std::shared_ptr<SqliteDatabase> database,
-                                                         const Clock& clock);
-
-  SqliteOAuthStores(const SqliteOAuthStores&) = delete;
-  SqliteOAuthStores& operator=(const SqliteOAuthStores&) = delete;
-  ~SqliteOAuthStores() override = default;
-
-  // The migration that created the tables these stores use.
-  static constexpr int64_t kSchemaVersion = 2;
-
-  // ServiceStore
-  Result<ServiceRecord> createService(const ServiceRecord& service) override;
-  Result<ServiceRecord> service(const std::string& clientId) override;
-  Result<std::vector<ServiceRecord>> services() override;
-  Result<ServiceRecord> updateService(const ServiceRecord& service,
-                                      int64_t expectedVersion) override;
-
-  // AuthorizationCodeStore
-  Status putCode(const AuthorizationCode& code) override;
-  Result<AuthorizationCode> consumeCode(const std::string& handle, int64_t nowMs) override;
-  Result<int64_t> purgeExpiredCodes(int64_t nowMs) override;
-
-  // RefreshTokenStore
-  Status createFamily(const RefreshToken& first) override;
-  Result<bool> familyLive(const std::string& familyId) override;
-  Result<std::pair<RefreshOutcome, RefreshToken>> rotate(const std::string& presentedHandle,
-                                                         const RefreshToken& next,
-                                                         int64_t nowMs) override;
-  Status revokeFamily(const std::string& familyId, int64_t nowMs) override;
-  Result<int64_t> revokeFamiliesOf(const std::string& clientId, const std::string& patientId,
-                                   int64_t nowMs) override;
-  Result<RefreshToken> findRefreshToken(const std::string& handle) override;
-
-  // ReplayCache
-  Result<bool> firstUse(const std::string& key, int64_t expiresMs, int64_t nowMs) override;
-
-  const std::shared_ptr<SqliteDatabase>& database() const { return database_; }
-
- private:
-  SqliteOAuthStores(std::shared_ptr<SqliteDatabase> database, const Clock& clock)
-      : database_(std::move(database)), clock_(clock) {}
-
-  const std::shared_ptr<SqliteDatabase> database_;
-  const Clock& clock_;
-};
+using SqliteOAuthStores = sql::OAuthStoresOver<SqliteDatabase, sql::SqliteDialect>;
 
 }  // namespace mes::store
+
+namespace mes::store::sql {
+extern template class OAuthStoresOver<SqliteDatabase, SqliteDialect>;
+}  // namespace mes::store::sql

@@ -13,62 +13,16 @@
 //  - The clock stamps services' createdMs/updatedMs; it must outlive the store.
 #pragma once
 
-#include <cstdint>
-#include <memory>
-#include <optional>
-#include <string>
-#include <vector>
-
+#include "connectors/sql/dialect.h"
+#include "connectors/sql/registry_store_sql.h"
 #include "connectors/sqlite/sqlite_database.h"
-#include "connectors/store/registry_store.h"
-#include "core/clock.h"
-#include "core/status.h"
 
 namespace mes::store {
 
-class SqliteRegistryStore final : public RegistryStore {
- public:
-  // kInternal when the database's schema lacks the registry tables.
-  static Result<std::shared_ptr<SqliteRegistryStore>> open(std::shared_ptr<SqliteDatabase> database,
-                                                           const Clock& clock);
-
-  SqliteRegistryStore(const SqliteRegistryStore&) = delete;
-  SqliteRegistryStore& operator=(const SqliteRegistryStore&) = delete;
-  ~SqliteRegistryStore() override = default;
-
-  // The migration that created the registry tables.
-  static constexpr int64_t kSchemaVersion = 8;
-
-  Result<EditorOrganisation> createOrganisation(const EditorOrganisation& organisation,
-                                                int64_t nowMs) override;
-  Result<EditorOrganisation> organisation(const std::string& organisationId) override;
-  Result<std::vector<EditorOrganisation>> organisations() override;
-  Status addMember(const std::string& accountId, const std::string& organisationId,
-                   int64_t nowMs) override;
-  Result<std::optional<std::string>> organisationOf(const std::string& accountId) override;
-
-  Result<RegistryEntry> createEntry(const RegistryEntry& entry,
-                                    const RegistryEvent& event) override;
-  Result<RegistryEntry> entry(const std::string& clientId) override;
-  Result<std::vector<RegistryEntry>> entries() override;
-  Result<RegistryEntry> updateEntry(const RegistryEntry& entry, int64_t expectedVersion,
-                                    const RegistryEvent& event) override;
-  Result<std::vector<RegistryEvent>> history(const std::string& clientId) override;
-
-  Status putMark(const CriterionMark& mark, int64_t expectedVersion,
-                 const RegistryEvent& event) override;
-  Result<std::vector<CriterionMark>> marks(const std::string& clientId, int64_t round) override;
-
-  Status addEvidence(const EvidenceRecord& evidence, int64_t expectedVersion,
-                     const RegistryEvent& event) override;
-  Result<std::vector<EvidenceRecord>> evidence(const std::string& clientId) override;
-
- private:
-  SqliteRegistryStore(std::shared_ptr<SqliteDatabase> database, const Clock& clock)
-      : database_(std::move(database)), clock_(clock) {}
-
-  std::shared_ptr<SqliteDatabase> database_;
-  const Clock& clock_;
-};
+using SqliteRegistryStore = sql::RegistryStoreOver<SqliteDatabase, sql::SqliteDialect>;
 
 }  // namespace mes::store
+
+namespace mes::store::sql {
+extern template class RegistryStoreOver<SqliteDatabase, SqliteDialect>;
+}  // namespace mes::store::sql

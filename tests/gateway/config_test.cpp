@@ -1,5 +1,6 @@
 #include "gateway/config.h"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -103,3 +104,51 @@ BOOST_AUTO_TEST_CASE(public_url_drives_links) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(the_postgres_store_is_chosen_and_checked) {
+  auto d = loadConfig({}, {});
+  BOOST_REQUIRE(d.isOk());
+  BOOST_TEST(d->storeBackend == "sqlite");
+  BOOST_TEST(d->storePoolSize == 8);
+  BOOST_TEST(d->blobDir.empty());
+  auto file = writeTemp(R"({"store": {"backend": "postgres", "postgres_url": "postgresql://gw@db/mes",
+                             "postgres_schema": "gw_eu", "pool_size": 16,
+                             "connect_timeout_seconds": 3, "statement_timeout_ms": 2500},
+                             "documents": {"blob_dir": "/srv/shared/blobs"},
+                             "outbox": {"dir": "/srv/shared/outbox"}})");
+  auto fromFile = loadConfig({"--config", file}, {});
+  std::filesystem::remove(file);
+  BOOST_REQUIRE(fromFile.isOk());
+  BOOST_TEST(fromFile->storeBackend == "postgres");
+  BOOST_TEST(fromFile->storePostgresUrl == "postgresql://gw@db/mes");
+  BOOST_TEST(fromFile->storePostgresSchema == "gw_eu");
+  BOOST_TEST(fromFile->storePoolSize == 16);
+  BOOST_TEST(fromFile->storeConnectTimeoutSeconds == 3);
+  BOOST_TEST(fromFile->storeStatementTimeoutMs == 2500);
+  BOOST_TEST(fromFile->blobDir == "/srv/shared/blobs");
+  BOOST_TEST(fromFile->outboxDir == "/srv/shared/outbox");
+  auto fromEnv = loadConfig({"--store-pool-size", "2"},
+                            {{"MES_STORE_BACKEND", "postgres"},
+                             {"MES_STORE_POSTGRES_URL", "host=db dbname=mes"}});
+  BOOST_REQUIRE(fromEnv.isOk());
+  BOOST_TEST(fromEnv->storePoolSize == 2);
+  // Refusals: postgres without a URL, an unknown backend, a pool out of range, a schema that is
+  // not a plain identifier.
+  auto noUrl = loadConfig({"--store-backend", "postgres"}, {});
+  BOOST_REQUIRE(!noUrl.isOk());
+  BOOST_TEST(noUrl.error().problems[0].message.find("store.postgres_url") != std::string::npos);
+  BOOST_TEST(!loadConfig({"--store-backend", "mysql"}, {}).isOk());
+  BOOST_TEST(!loadConfig({"--store-pool-size", "0"}, {}).isOk());
+  BOOST_TEST(!loadConfig({"--store-postgres-schema", "a; DROP TABLE x"}, {}).isOk());
+  BOOST_TEST(!loadConfig({"--store-postgres-schema", "Public"}, {}).isOk());
+}
+
+BOOST_AUTO_TEST_CASE(every_store_setting_is_in_the_help) {
+  std::vector<std::string> keys;
+  for (const auto& doc : mes::gateway::settingDocs()) keys.push_back(doc.key);
+  for (const char* key : {"store.backend", "store.postgres_url", "store.postgres_schema",
+                          "store.pool_size", "store.connect_timeout_seconds",
+                          "store.statement_timeout_ms", "documents.blob_dir", "outbox.dir"}) {
+    BOOST_TEST((std::find(keys.begin(), keys.end(), key) != keys.end()), key);
+  }
+}

@@ -1,37 +1,66 @@
-#include "connectors/sqlite/sqlite_service_rows.h"
+// The rows of a ServiceRecord (tables services and service_redirect_uris, migration 2) read and
+// written on a connection the caller holds, by the OAuth ServiceStore (oauth_stores_sql_impl.h)
+// and the registry store (registry_store_sql_impl.h), which writes a service's record in the same
+// transaction as its registry rows; for SQLite and PostgreSQL alike (connectors/sql/dialect.h:
+// with PostgreSQL, reading the version for a change locks the row until the transaction ends).
+//
+//   insertServiceRows     the record as given (version, times included) with its redirect URIs;
+//                         kConflict ("already-exists") when the client id is taken
+//   updateServiceRows     every field but clientId and createdMs when the stored version is
+//                         expectedVersion (kPreconditionFailed "version-conflict" otherwise,
+//                         kNotFound "not-found" when unknown), version + 1, updatedMs = nowMs;
+//                         fills `service` with what is stored
+//   serviceVersion        the stored version; nullopt when unknown
+//   requireServiceVersion kPreconditionFailed / kNotFound unless at expectedVersion
+//   selectService(s)      one service (nullopt when unknown), or all ordered by client id
+#pragma once
 
+#include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
-namespace mes::store::sqlite {
-namespace {
+#include "connectors/store/oauth_stores.h"
+#include "core/status.h"
 
-constexpr std::string_view kInsertService =
+namespace mes::store::sql {
+namespace service_rows_detail {
+
+inline constexpr std::string_view kInsertService =
     "INSERT INTO services (client_id, name, editor_name, editor_oid, client_type, jwks, "
     "jwks_uri, allowed_scopes, status, version, created_ms, updated_ms) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_id) DO NOTHING";
-constexpr std::string_view kSelectServiceVersion =
-    "SELECT version, created_ms FROM services WHERE client_id = ?";
-constexpr std::string_view kUpdateService =
+// Locks the service row (PostgreSQL) until the transaction ends: a version check holds until the
+// commit against every other instance.
+template <typename Dialect>
+inline const std::string kSelectServiceVersion =
+    "SELECT version, created_ms FROM services WHERE client_id = ?" +
+    std::string(Dialect::kForUpdate);
+inline constexpr std::string_view kUpdateService =
     "UPDATE services SET name = ?, editor_name = ?, editor_oid = ?, client_type = ?, jwks = ?, "
     "jwks_uri = ?, allowed_scopes = ?, status = ?, version = ?, updated_ms = ? "
     "WHERE client_id = ?";
-constexpr std::string_view kDeleteRedirectUris =
+inline constexpr std::string_view kDeleteRedirectUris =
     "DELETE FROM service_redirect_uris WHERE client_id = ?";
-constexpr std::string_view kInsertRedirectUri =
+inline constexpr std::string_view kInsertRedirectUri =
     "INSERT INTO service_redirect_uris (client_id, position, uri) VALUES (?, ?, ?)";
-constexpr std::string_view kSelectService =
+inline constexpr std::string_view kSelectService =
     "SELECT s.client_id, s.name, s.editor_name, s.editor_oid, s.client_type, s.jwks, "
     "s.jwks_uri, s.allowed_scopes, s.status, s.version, s.created_ms, s.updated_ms, u.uri "
     "FROM services AS s LEFT JOIN service_redirect_uris AS u ON u.client_id = s.client_id "
     "WHERE s.client_id = ? ORDER BY u.position";
-constexpr std::string_view kSelectServices =
+template <typename Dialect>
+inline const std::string kSelectServices =
     "SELECT s.client_id, s.name, s.editor_name, s.editor_oid, s.client_type, s.jwks, "
     "s.jwks_uri, s.allowed_scopes, s.status, s.version, s.created_ms, s.updated_ms, u.uri "
     "FROM services AS s LEFT JOIN service_redirect_uris AS u ON u.client_id = s.client_id "
-    "ORDER BY s.client_id, u.position";
+    "ORDER BY s.client_id" +
+    std::string(Dialect::kTextOrder) + ", u.position";
 
-Status insertRedirectUris(Connection& db, const ServiceRecord& service) {
-  Result<Statement> stmt = db.prepare(kInsertRedirectUri);
+template <typename Db>
+Status insertRedirectUris(Db& db, const ServiceRecord& service) {
+  auto stmt = db.prepare(kInsertRedirectUri);
   if (!stmt) return stmt.takeError();
   int64_t position = 0;
   for (const std::string& uri : service.redirectUris) {
@@ -45,7 +74,8 @@ Status insertRedirectUris(Connection& db, const ServiceRecord& service) {
 
 // Reads the rows of kSelectService / kSelectServices (one per redirect URI, grouped by
 // client id) into records.
-Result<std::vector<ServiceRecord>> readServices(Statement& stmt) {
+template <typename Stmt>
+Result<std::vector<ServiceRecord>> readServices(Stmt& stmt) {
   std::vector<ServiceRecord> services;
   for (;;) {
     Result<bool> row = stmt.step();
@@ -70,21 +100,24 @@ Result<std::vector<ServiceRecord>> readServices(Statement& stmt) {
   }
 }
 
-Error versionConflict(const std::string& clientId, int64_t expected, int64_t current) {
+inline Error versionConflict(const std::string& clientId, int64_t expected, int64_t current) {
   return Error::make(ErrorKind::kPreconditionFailed, "version-conflict",
                      "Version conflict on service " + clientId + ": expected version " +
                          std::to_string(expected) + ", current version is " +
                          std::to_string(current) + ".");
 }
 
-}  // namespace
+}  // namespace service_rows_detail
 
-Error serviceNotFound(const std::string& clientId) {
+using namespace service_rows_detail;
+
+inline Error serviceNotFound(const std::string& clientId) {
   return Error::make(ErrorKind::kNotFound, "not-found", "Service " + clientId + " does not exist.");
 }
 
-Status insertServiceRows(Connection& db, const ServiceRecord& service) {
-  Result<Statement> stmt = db.prepare(kInsertService);
+template <typename Db>
+Status insertServiceRows(Db& db, const ServiceRecord& service) {
+  auto stmt = db.prepare(kInsertService);
   if (!stmt) return stmt.takeError();
   stmt->bindText(1, service.clientId);
   stmt->bindText(2, service.name);
@@ -107,8 +140,9 @@ Status insertServiceRows(Connection& db, const ServiceRecord& service) {
   return insertRedirectUris(db, service);
 }
 
-Result<std::optional<int64_t>> serviceVersion(Connection& db, const std::string& clientId) {
-  Result<Statement> stmt = db.prepare(kSelectServiceVersion);
+template <typename Dialect, typename Db>
+Result<std::optional<int64_t>> serviceVersion(Db& db, const std::string& clientId) {
+  auto stmt = db.prepare(kSelectServiceVersion<Dialect>);
   if (!stmt) return stmt.takeError();
   stmt->bindText(1, clientId);
   Result<bool> row = stmt->step();
@@ -117,18 +151,19 @@ Result<std::optional<int64_t>> serviceVersion(Connection& db, const std::string&
   return std::optional<int64_t>(stmt->int64At(0));
 }
 
-Status requireServiceVersion(Connection& db, const std::string& clientId, int64_t expectedVersion) {
-  Result<std::optional<int64_t>> current = serviceVersion(db, clientId);
+template <typename Dialect, typename Db>
+Status requireServiceVersion(Db& db, const std::string& clientId, int64_t expectedVersion) {
+  Result<std::optional<int64_t>> current = serviceVersion<Dialect>(db, clientId);
   if (!current) return current.takeError();
   if (!*current) return serviceNotFound(clientId);
   if (**current != expectedVersion) return versionConflict(clientId, expectedVersion, **current);
   return Status::ok();
 }
 
-Status updateServiceRows(Connection& db, ServiceRecord& service, int64_t expectedVersion,
-                         int64_t nowMs) {
+template <typename Dialect, typename Db>
+Status updateServiceRows(Db& db, ServiceRecord& service, int64_t expectedVersion, int64_t nowMs) {
   {
-    Result<Statement> stmt = db.prepare(kSelectServiceVersion);
+    auto stmt = db.prepare(kSelectServiceVersion<Dialect>);
     if (!stmt) return stmt.takeError();
     stmt->bindText(1, service.clientId);
     Result<bool> row = stmt->step();
@@ -142,7 +177,7 @@ Status updateServiceRows(Connection& db, ServiceRecord& service, int64_t expecte
   }
   service.version = expectedVersion + 1;
   service.updatedMs = nowMs;
-  Result<Statement> stmt = db.prepare(kUpdateService);
+  auto stmt = db.prepare(kUpdateService);
   if (!stmt) return stmt.takeError();
   stmt->bindText(1, service.name);
   stmt->bindText(2, service.editorName);
@@ -156,15 +191,16 @@ Status updateServiceRows(Connection& db, ServiceRecord& service, int64_t expecte
   stmt->bindInt64(10, service.updatedMs);
   stmt->bindText(11, service.clientId);
   MES_RETURN_IF_ERROR(stmt->run());
-  Result<Statement> removeUris = db.prepare(kDeleteRedirectUris);
+  auto removeUris = db.prepare(kDeleteRedirectUris);
   if (!removeUris) return removeUris.takeError();
   removeUris->bindText(1, service.clientId);
   MES_RETURN_IF_ERROR(removeUris->run());
   return insertRedirectUris(db, service);
 }
 
-Result<std::optional<ServiceRecord>> selectService(Connection& db, const std::string& clientId) {
-  Result<Statement> stmt = db.prepare(kSelectService);
+template <typename Db>
+Result<std::optional<ServiceRecord>> selectService(Db& db, const std::string& clientId) {
+  auto stmt = db.prepare(kSelectService);
   if (!stmt) return stmt.takeError();
   stmt->bindText(1, clientId);
   Result<std::vector<ServiceRecord>> found = readServices(*stmt);
@@ -173,10 +209,11 @@ Result<std::optional<ServiceRecord>> selectService(Connection& db, const std::st
   return std::optional<ServiceRecord>(std::move(found->front()));
 }
 
-Result<std::vector<ServiceRecord>> selectServices(Connection& db) {
-  Result<Statement> stmt = db.prepare(kSelectServices);
+template <typename Dialect, typename Db>
+Result<std::vector<ServiceRecord>> selectServices(Db& db) {
+  auto stmt = db.prepare(kSelectServices<Dialect>);
   if (!stmt) return stmt.takeError();
   return readServices(*stmt);
 }
 
-}  // namespace mes::store::sqlite
+}  // namespace mes::store::sql
