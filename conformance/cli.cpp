@@ -249,6 +249,25 @@ const char* label(Outcome o) {
   return "";
 }
 
+// The tests of `plan` --only names (all without it); nullopt after saying which ids are unknown.
+std::optional<std::vector<const PlannedTest*>> selectPlanned(const std::vector<PlannedTest>& plan,
+                                                             const std::vector<std::string>& only,
+                                                             const std::string& listCommand,
+                                                             CliEnvironment& env) {
+  std::vector<TestCase> cases;
+  for (const PlannedTest& p : plan) cases.push_back(p.test);
+  Result<std::vector<size_t>> chosen = selectTests(cases, only);
+  if (!chosen) {
+    for (const Problem& p : chosen.error().problems)
+      *env.err << "mes-conformance: " << p.message << "\n";
+    *env.err << "`" << listCommand << "` prints the test ids.\n";
+    return std::nullopt;
+  }
+  std::vector<const PlannedTest*> out;
+  for (size_t i : *chosen) out.push_back(&plan[i]);
+  return out;
+}
+
 // Prints each result as it comes (run and grade alike).
 void printResult(CliEnvironment& env, const TestResult& r) {
   *env.out << label(r.outcome) << " " << r.test.id << "  " << r.test.title << "\n";
@@ -333,15 +352,9 @@ int runCommand(const std::vector<std::string>& args, CliEnvironment& env) {
 
   server::ServerContext context(target, *env.clock, env.sleep);
   const std::vector<PlannedTest> plan = server::serverPlan(context);
-  std::vector<TestCase> cases;
-  for (const PlannedTest& p : plan) cases.push_back(p.test);
-  Result<std::vector<size_t>> chosen = selectTests(cases, parsed.list("--only"));
-  if (!chosen) {
-    for (const Problem& p : chosen.error().problems)
-      *env.err << "mes-conformance: " << p.message << "\n";
-    *env.err << "`mes-conformance list` prints the test ids.\n";
-    return kExitCannotRun;
-  }
+  std::optional<std::vector<const PlannedTest*>> selected =
+      selectPlanned(plan, parsed.list("--only"), "mes-conformance list", env);
+  if (!selected) return kExitCannotRun;
   const std::string reportDir = parsed.value("--report-dir");
   if (Status made = createReportDir(reportDir); !made) {
     return usageError(env, made.error().problems.front().message);
@@ -367,11 +380,9 @@ int runCommand(const std::vector<std::string>& args, CliEnvironment& env) {
                           "mes-conformance (reference app)"},
                          {"server", context.target().fhirBase, "the gateway under test"}};
   report.startedMs = env.clock->nowMs();
-  std::vector<const PlannedTest*> selected;
-  for (size_t i : *chosen) selected.push_back(&plan[i]);
-  *env.out << "Running " << selected.size() << " tests against " << context.target().baseUrl
+  *env.out << "Running " << selected->size() << " tests against " << context.target().baseUrl
            << "\n";
-  report.results = runTests(selected, *env.clock, client.get(),
+  report.results = runTests(*selected, *env.clock, client.get(),
                             [&](const TestResult& r) { printResult(env, r); });
   report.finishedMs = env.clock->nowMs();
   return finishRun(report, gatewayRequirements(), reportDir, env);
@@ -482,15 +493,9 @@ int gradeCommand(const std::vector<std::string>& args, CliEnvironment& env) {
   }
   const client::Traffic traffic(std::move(recording).value());
   const std::vector<PlannedTest> plan = client::clientPlan(traffic);
-  std::vector<TestCase> cases;
-  for (const PlannedTest& p : plan) cases.push_back(p.test);
-  Result<std::vector<size_t>> chosen = selectTests(cases, parsed.list("--only"));
-  if (!chosen) {
-    for (const Problem& p : chosen.error().problems)
-      *env.err << "mes-conformance: " << p.message << "\n";
-    *env.err << "`mes-conformance list --suite client` prints the test ids.\n";
-    return kExitCannotRun;
-  }
+  std::optional<std::vector<const PlannedTest*>> selected =
+      selectPlanned(plan, parsed.list("--only"), "mes-conformance list --suite client", env);
+  if (!selected) return kExitCannotRun;
   const client::SessionInfo& info = traffic.info();
   RunReport report;
   report.suite = "client";
@@ -508,10 +513,8 @@ int gradeCommand(const std::vector<std::string>& args, CliEnvironment& env) {
   *env.out << "Grading " << traffic.all().size() << " recorded exchanges of " << info.clientName
            << " (" << info.clientId << ")\n";
   for (const std::string& warning : traffic.warnings()) *env.out << "Note: " << warning << "\n";
-  std::vector<const PlannedTest*> selected;
-  for (size_t i : *chosen) selected.push_back(&plan[i]);
   report.results =
-      runTests(selected, *env.clock, nullptr, [&](const TestResult& r) { printResult(env, r); });
+      runTests(*selected, *env.clock, nullptr, [&](const TestResult& r) { printResult(env, r); });
   return finishRun(report, registryCriteria(), reportDir, env);
 }
 

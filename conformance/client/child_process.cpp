@@ -121,6 +121,7 @@ Status ChildProcess::start(const std::vector<std::string>& argv, const std::file
     return cannotStart(argv[0], std::strerror(errno));
   }
   if (pid == 0) {
+    ::setpgid(0, 0);  // Ctrl-C in the terminal reaches the parent only, which stops the child
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(1);  // the parent died before prctl
     const int null = ::open("/dev/null", O_RDONLY);

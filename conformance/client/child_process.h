@@ -4,7 +4,9 @@
 // The child gets the parent's environment without its MES_* variables, so that a gateway
 // setting exported in the editor's shell (MES_PORT, MES_CONFIG...) never changes the sandbox's
 // gateway: the sandbox passes every setting it means as a flag. A long-running child gets
-// SIGTERM if the parent dies (PR_SET_PDEATHSIG), so a killed sandbox leaves no gateway behind.
+// SIGTERM if the parent dies (PR_SET_PDEATHSIG), so a killed sandbox leaves no gateway behind,
+// and runs in a process group of its own, so that Ctrl-C in the terminal reaches the parent
+// only, which stops the child in its own time.
 #pragma once
 
 #include <sys/types.h>

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -422,6 +423,15 @@ Status RecordingWriter::close() {
 uint64_t RecordingWriter::written() const {
   std::lock_guard lock(mutex_);
   return written_;
+}
+
+std::string timeOfDay(int64_t ms) {
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  ::gmtime_r(&seconds, &tm);
+  char text[16];
+  std::strftime(text, sizeof text, "%H:%M:%S", &tm);
+  return text;
 }
 
 Result<Recording> readRecording(const std::filesystem::path& directory) {

@@ -152,6 +152,9 @@ struct Recording {
   std::vector<std::string> warnings;
 };
 
+// The time of day of `ms` (UTC, HH:MM:SS), as the sandbox prints exchanges and grade names them.
+std::string timeOfDay(int64_t ms);
+
 // Reads a session directory. kInvalid "session-invalid" when it is no session (no
 // session.json, or a malformed one, or a malformed line other than the last); kUnavailable
 // "session-unreadable" when a file cannot be read.

@@ -47,15 +47,6 @@ void catchStopSignals() {
   ::sigaction(SIGTERM, &action, nullptr);
 }
 
-std::string clockTime(int64_t ms) {
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  ::gmtime_r(&seconds, &tm);
-  char text[16];
-  std::strftime(text, sizeof text, "%H:%M:%S", &tm);
-  return text;
-}
-
 std::string stringAt(const fhir::Value& v, std::string_view key) {
   const std::string* s = v.isObject() ? v.findString(key) : nullptr;
   return s != nullptr ? *s : std::string();
@@ -127,10 +118,10 @@ class OutboxWatch {
           login != loginOf_.end() ? "Patient/" + recipient + " (" + login->second + ")" : recipient;
       if (kind == "login-code") {
         const fhir::Value* data = json->find("data");
-        out << "[" << clockTime(nowMs) << "] One-time login code for " << who << ": "
+        out << "[" << timeOfDay(nowMs) << "] One-time login code for " << who << ": "
             << (data != nullptr ? stringAt(*data, "code") : std::string("?")) << "\n";
       } else {
-        out << "[" << clockTime(nowMs) << "] Notification to " << who << " (" << kind
+        out << "[" << timeOfDay(nowMs) << "] Notification to " << who << " (" << kind
             << "): " << stringAt(*json, "subject") << "\n";
       }
       out.flush();
@@ -212,8 +203,16 @@ Result<std::string> scopesOfAccesses(const std::vector<std::string>& accesses) {
 int runSandbox(const SandboxSettings& settings, CliEnvironment& env) {
   std::ostream& out = *env.out;
   std::ostream& err = *env.err;
+  const std::filesystem::path session = settings.sessionDir;
+  bool madeSession = false;
+  // A sandbox that could not start leaves its session directory as it found it: empty.
   const auto fail = [&](const std::string& message) {
     err << "mes-conformance sandbox: " << message << "\n";
+    std::error_code ignored;
+    for (std::filesystem::directory_iterator it(session, ignored), end;
+         madeSession && !ignored && it != end; it.increment(ignored)) {
+      std::filesystem::remove_all(it->path(), ignored);
+    }
     return kExitCannotStart;
   };
 
@@ -224,7 +223,6 @@ int runSandbox(const SandboxSettings& settings, CliEnvironment& env) {
   }
   Result<std::string> scopes = scopesOfAccesses(settings.accesses);
   if (!scopes) return fail(scopes.error().problems.front().message);
-  const std::filesystem::path session = settings.sessionDir;
   std::error_code ec;
   if (std::filesystem::exists(session, ec) && !std::filesystem::is_empty(session, ec)) {
     return fail("the session directory " + session.string() +
@@ -234,6 +232,7 @@ int runSandbox(const SandboxSettings& settings, CliEnvironment& env) {
   }
   std::filesystem::create_directories(session, ec);
   if (ec) return fail("cannot create " + session.string() + ": " + ec.message());
+  madeSession = true;
   ::chmod(session.c_str(), 0700);
   const std::filesystem::path dataDir = session / kGatewayDir;
   const std::filesystem::path gatewayLog = session / kGatewayLog;
@@ -346,7 +345,7 @@ int runSandbox(const SandboxSettings& settings, CliEnvironment& env) {
       recorderOptions, *upstream, *env.clock, **recording, [&](const RecordedExchange& e) {
         if (e.injected == Injected::kNone) return;
         std::lock_guard lock(printing);
-        out << "[" << clockTime(e.finishedMs) << "] Exchange #" << e.seq << " " << e.method << " "
+        out << "[" << timeOfDay(e.finishedMs) << "] Exchange #" << e.seq << " " << e.method << " "
             << e.target.substr(0, e.target.find('?')) << ": the sandbox answered " << e.status
             << (e.injected == Injected::kRefusedToken
                     ? " itself (a refused token: the app should refresh and retry)"
@@ -392,8 +391,8 @@ int runSandbox(const SandboxSettings& settings, CliEnvironment& env) {
       out << "                      redirect URI " << uri << "\n";
     }
     out << "                      allowed scopes " << *scopes << "\n"
-        << "  Test patients       (they log in on the consent page with password + one-time "
-           "code)\n";
+        << "  Test patients       (the authorization sends them to the portal's login: "
+           "password, then a one-time code)\n";
     for (const SeededPatient& p : *patients) {
       out << "                      Patient/" << p.patientId << "  login " << p.login
           << "  password " << p.password << "\n";

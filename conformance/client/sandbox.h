@@ -19,8 +19,9 @@
 //  6. on SIGINT or SIGTERM: stops taking requests (those in flight finish and are recorded),
 //     closes the recording, stops the gateway, and writes the closed session.json.
 // Exit status: 0 after a clean stop; 1 when the gateway stopped by itself (its log's tail is
-// printed); 2 when the sandbox could not start (bad arguments, the session directory, the
-// port, the gateway's commands).
+// printed) or the recording could not be written; 2 when the sandbox could not start (the
+// session directory, the port, the gateway's commands refusing the registration...), in which
+// case the session directory is left empty.
 #pragma once
 
 #include <cstddef>

@@ -11,15 +11,6 @@ namespace mes::conformance::client {
 
 namespace {
 
-std::string clockTime(int64_t ms) {
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  ::gmtime_r(&seconds, &tm);
-  char text[16];
-  std::strftime(text, sizeof text, "%H:%M:%S", &tm);
-  return text;
-}
-
 std::vector<std::string> split(std::string_view path) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -189,7 +180,7 @@ std::string Traffic::describe(const RecordedExchange& e, bool withAnswer) const 
     target = target.substr(0, cut) + "…";
   }
   std::string out = "#" + std::to_string(e.seq) + " " + e.method + " " + target + " (" +
-                    clockTime(e.startedMs) + ")";
+                    timeOfDay(e.startedMs) + ")";
   if (!withAnswer) return out;
   if (!e.failure.empty()) return out + " → no answer from the gateway";
   out += " → " + std::to_string(e.status);
