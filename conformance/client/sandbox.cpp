@@ -372,8 +372,7 @@ int runSandbox(const SandboxSettings& settings, CliEnvironment& env) {
                       [recorder](http::Request& request) { return recorder->handle(request); });
   if (Status started = server.start(); !started) {
     gateway.stop(std::chrono::seconds(10));
-    return fail("cannot listen on " + settings.listen + ":" + std::to_string(settings.port) + ": " +
-                started.error().problems.front().message + " (choose another --port).");
+    return fail(started.error().problems.front().message + " (choose another --port).");
   }
 
   std::map<std::string, std::string> loginOf;
