@@ -7,6 +7,8 @@
 #include <ostream>
 #include <sstream>
 
+#include "conformance/client/client_plan.h"
+#include "conformance/client/sandbox.h"
 #include "conformance/report/report_files.h"
 #include "conformance/requirements.h"
 #include "conformance/runner.h"
@@ -46,15 +48,38 @@ constexpr const char* kUsage =
     "                             token lifetime skips the expired-token test\n"
     "      --timeout SECONDS      per request (default 30)\n"
     "      --insecure             https: do not verify the server certificate\n"
+    "  mes-conformance sandbox --session DIR --client-id ID --redirect-uri URI... [options]\n"
+    "      Serves a gateway for your app on --port (8090): two test patients, your app\n"
+    "      registered, every exchange recorded in DIR (a new directory). Ctrl-C stops it.\n"
+    "      --client-type public|confidential   (default public); confidential needs\n"
+    "      --jwks FILE            the app's public JWK Set (private_key_jwt)\n"
+    "      --accesses ID...       the MES access families it asks for (mesures.read,\n"
+    "                             mesures.write, documents.read, documents.deposit,\n"
+    "                             agenda.write, identity, offline; default every one)\n"
+    "      --name NAME, --editor NAME, --editor-oid OID   how the consent page names it\n"
+    "      --port P, --listen ADDR (127.0.0.1), --public-url URL (http://ADDR:P)\n"
+    "      --access-token-seconds N   access token lifetime (default 60, 30 to 3600)\n"
+    "      --refuse-token-at N    the N-th request with a token to /fhir gets 401 once\n"
+    "                             (default 3; 0 never)\n"
+    "      --unavailable-at N     the N-th write to /fhir gets 503 once (default 2; 0 never)\n"
+    "      --retry-after SECONDS  that 503's Retry-After (default 3)\n"
+    "      --keep-body-bytes N    larger bodies are recorded as size, SHA-256 and a prefix\n"
+    "                             (default 2097152)\n"
+    "      --gateway PATH         the mes-gateway binary (default: beside this program)\n"
+    "  mes-conformance grade --session DIR [--report-dir DIR] [--only ID...]\n"
+    "      Grades the recording of a sandbox session with the client test plan and writes\n"
+    "      the reports (default --report-dir: DIR/report).\n"
     "  mes-conformance list [--suite server|client]\n"
     "      The tests: id, required or optional, title, requirement ids.\n"
     "  mes-conformance requirements [--suite server|client] [--lang en|fr]\n"
     "      Each requirement with the tests that verify it, and those no test covers.\n"
     "  mes-conformance --help | --version\n"
     "\n"
-    "Exit status: 0 every required test passed; 1 a required test failed or ended in error;\n"
-    "2 could not run (bad arguments, unknown test ids, gateway unreachable, reports\n"
-    "unwritable); 3 nothing failed, but required tests were skipped.\n";
+    "Exit status of run and grade: 0 every required test passed; 1 a required test failed or\n"
+    "ended in error; 2 could not run (bad arguments, unknown test ids, gateway unreachable,\n"
+    "no session, reports unwritable); 3 nothing failed, but required tests were skipped.\n"
+    "Of sandbox: 0 stopped cleanly; 1 its gateway stopped by itself or the recording failed;\n"
+    "2 could not start.\n";
 
 class Args {
  public:
@@ -141,7 +166,7 @@ struct SuiteView {
 
 std::optional<SuiteView> suiteNamed(const std::string& name) {
   if (name == "server") return SuiteView{server::serverTestCases(), &gatewayRequirements()};
-  if (name == "client") return SuiteView{{}, &registryCriteria()};
+  if (name == "client") return SuiteView{client::clientTestCases(), &registryCriteria()};
   return std::nullopt;
 }
 
@@ -224,6 +249,63 @@ const char* label(Outcome o) {
   return "";
 }
 
+// The tests of `plan` --only names (all without it); nullopt after saying which ids are unknown.
+std::optional<std::vector<const PlannedTest*>> selectPlanned(const std::vector<PlannedTest>& plan,
+                                                             const std::vector<std::string>& only,
+                                                             const std::string& listCommand,
+                                                             CliEnvironment& env) {
+  std::vector<TestCase> cases;
+  for (const PlannedTest& p : plan) cases.push_back(p.test);
+  Result<std::vector<size_t>> chosen = selectTests(cases, only);
+  if (!chosen) {
+    for (const Problem& p : chosen.error().problems)
+      *env.err << "mes-conformance: " << p.message << "\n";
+    *env.err << "`" << listCommand << "` prints the test ids.\n";
+    return std::nullopt;
+  }
+  std::vector<const PlannedTest*> out;
+  for (size_t i : *chosen) out.push_back(&plan[i]);
+  return out;
+}
+
+// Prints each result as it comes (run and grade alike).
+void printResult(CliEnvironment& env, const TestResult& r) {
+  *env.out << label(r.outcome) << " " << r.test.id << "  " << r.test.title << "\n";
+  if (r.outcome != Outcome::kPass) *env.out << "       " << r.message << "\n";
+  env.out->flush();
+}
+
+// The summary line, the reports when asked, and the exit status.
+int finishRun(const RunReport& report, const RequirementCatalogue& catalogue,
+              const std::string& reportDir, CliEnvironment& env) {
+  const RunSummary s = summarize(report);
+  *env.out << "\n"
+           << s.total << " tests: " << s.passed << " passed, " << s.failed << " failed, "
+           << s.errors << " errors, " << s.skipped
+           << " skipped. Verdict: " << verdictName(s.verdict) << ".\n";
+  if (!reportDir.empty()) {
+    Status written = writeReports(report, &catalogue, reportDir);
+    if (!written) {
+      *env.err << "mes-conformance: " << written.error().problems.front().message << "\n";
+      return kExitCannotRun;
+    }
+    *env.out << "Reports: " << (std::filesystem::path(reportDir) / kHtmlFile).string() << ", "
+             << kTestReportFile << ", " << kJUnitFile << "\n";
+  }
+  return exitStatusFor(s.verdict);
+}
+
+Status createReportDir(const std::string& reportDir) {
+  if (reportDir.empty()) return Status::ok();
+  std::error_code ec;
+  std::filesystem::create_directories(reportDir, ec);
+  if (ec || !std::filesystem::is_directory(reportDir)) {
+    return Error::make(ErrorKind::kInvalid, "report-dir",
+                       "--report-dir " + reportDir + " cannot be created: " + ec.message());
+  }
+  return Status::ok();
+}
+
 int runCommand(const std::vector<std::string>& args, CliEnvironment& env) {
   Args parsed(args);
   std::string problem;
@@ -270,22 +352,12 @@ int runCommand(const std::vector<std::string>& args, CliEnvironment& env) {
 
   server::ServerContext context(target, *env.clock, env.sleep);
   const std::vector<PlannedTest> plan = server::serverPlan(context);
-  std::vector<TestCase> cases;
-  for (const PlannedTest& p : plan) cases.push_back(p.test);
-  Result<std::vector<size_t>> chosen = selectTests(cases, parsed.list("--only"));
-  if (!chosen) {
-    for (const Problem& p : chosen.error().problems)
-      *env.err << "mes-conformance: " << p.message << "\n";
-    *env.err << "`mes-conformance list` prints the test ids.\n";
-    return kExitCannotRun;
-  }
+  std::optional<std::vector<const PlannedTest*>> selected =
+      selectPlanned(plan, parsed.list("--only"), "mes-conformance list", env);
+  if (!selected) return kExitCannotRun;
   const std::string reportDir = parsed.value("--report-dir");
-  if (!reportDir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(reportDir, ec);
-    if (ec || !std::filesystem::is_directory(reportDir)) {
-      return usageError(env, "--report-dir " + reportDir + " cannot be created: " + ec.message());
-    }
+  if (Status made = createReportDir(reportDir); !made) {
+    return usageError(env, made.error().problems.front().message);
   }
 
   http::ClientOptions options;
@@ -308,32 +380,142 @@ int runCommand(const std::vector<std::string>& args, CliEnvironment& env) {
                           "mes-conformance (reference app)"},
                          {"server", context.target().fhirBase, "the gateway under test"}};
   report.startedMs = env.clock->nowMs();
-  std::vector<const PlannedTest*> selected;
-  for (size_t i : *chosen) selected.push_back(&plan[i]);
-  *env.out << "Running " << selected.size() << " tests against " << context.target().baseUrl
+  *env.out << "Running " << selected->size() << " tests against " << context.target().baseUrl
            << "\n";
-  report.results = runTests(selected, *env.clock, client.get(), [&](const TestResult& r) {
-    *env.out << label(r.outcome) << " " << r.test.id << "  " << r.test.title << "\n";
-    if (r.outcome != Outcome::kPass) *env.out << "       " << r.message << "\n";
-    env.out->flush();
-  });
+  report.results = runTests(*selected, *env.clock, client.get(),
+                            [&](const TestResult& r) { printResult(env, r); });
   report.finishedMs = env.clock->nowMs();
+  return finishRun(report, gatewayRequirements(), reportDir, env);
+}
 
-  const RunSummary s = summarize(report);
-  *env.out << "\n"
-           << s.total << " tests: " << s.passed << " passed, " << s.failed << " failed, "
-           << s.errors << " errors, " << s.skipped
-           << " skipped. Verdict: " << verdictName(s.verdict) << ".\n";
-  if (!reportDir.empty()) {
-    Status written = writeReports(report, &gatewayRequirements(), reportDir);
-    if (!written) {
-      *env.err << "mes-conformance: " << written.error().problems.front().message << "\n";
-      return kExitCannotRun;
-    }
-    *env.out << "Reports: " << (std::filesystem::path(reportDir) / kHtmlFile).string() << ", "
-             << kTestReportFile << ", " << kJUnitFile << "\n";
+std::optional<int> wholeNumber(const std::string& text, int low, int high) {
+  if (text.empty() || text.size() > 9 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
   }
-  return exitStatusFor(s.verdict);
+  const int n = std::stoi(text);
+  if (n < low || n > high) return std::nullopt;
+  return n;
+}
+
+int sandboxCommand(const std::vector<std::string>& args, CliEnvironment& env) {
+  Args parsed(args);
+  std::string problem;
+  if (!parsed.parse({"--session", "--port", "--listen", "--public-url", "--client-id",
+                     "--client-type", "--jwks", "--name", "--editor", "--editor-oid",
+                     "--access-token-seconds", "--refuse-token-at", "--unavailable-at",
+                     "--retry-after", "--keep-body-bytes", "--gateway"},
+                    {}, {"--redirect-uri", "--accesses"}, problem)) {
+    return usageError(env, problem);
+  }
+  client::SandboxSettings s;
+  s.sessionDir = parsed.value("--session");
+  if (s.sessionDir.empty()) return usageError(env, "--session DIR is required: a new directory.");
+  s.clientId = parsed.value("--client-id");
+  if (s.clientId.empty()) return usageError(env, "--client-id is required: your app's client id.");
+  s.redirectUris = parsed.list("--redirect-uri");
+  if (s.redirectUris.empty()) {
+    return usageError(env, "--redirect-uri is required: the URI(s) your app receives codes at.");
+  }
+  const std::string type = parsed.value("--client-type", "public");
+  if (type == "public") {
+    s.clientType = "public";
+  } else if (type == "confidential" || type == "confidential-asymmetric") {
+    s.clientType = "confidential-asymmetric";
+    s.jwksFile = parsed.value("--jwks");
+    if (s.jwksFile.empty()) {
+      return usageError(env, "--client-type confidential needs --jwks FILE (the public JWK Set).");
+    }
+  } else {
+    return usageError(env, "--client-type is public or confidential.");
+  }
+  if (parsed.has("--jwks") && s.clientType == "public") {
+    return usageError(env, "--jwks is for --client-type confidential.");
+  }
+  s.listen = parsed.value("--listen", s.listen);
+  s.publicUrl = parsed.value("--public-url");
+  if (!s.publicUrl.empty() && s.publicUrl.rfind("http://", 0) != 0 &&
+      s.publicUrl.rfind("https://", 0) != 0) {
+    return usageError(env, "--public-url is an http(s) URL.");
+  }
+  if (parsed.has("--name")) s.name = parsed.value("--name");
+  if (parsed.has("--editor")) s.editor = parsed.value("--editor");
+  if (parsed.has("--editor-oid")) s.editorOid = parsed.value("--editor-oid");
+  s.accesses = parsed.list("--accesses");
+  if (Result<std::string> scopes = client::scopesOfAccesses(s.accesses); !scopes) {
+    return usageError(env, scopes.error().problems.front().message);
+  }
+  s.gatewayBinary = parsed.value("--gateway");
+  struct Bounded {
+    const char* flag;
+    int* target;
+    int low;
+    int high;
+  };
+  int keep = static_cast<int>(s.keepBodyBytes);
+  for (const Bounded& b : {Bounded{"--port", &s.port, 1, 65535},
+                           Bounded{"--access-token-seconds", &s.accessTokenSeconds, 30, 3600},
+                           Bounded{"--refuse-token-at", &s.faults.refuseTokenAt, 0, 1000000},
+                           Bounded{"--unavailable-at", &s.faults.unavailableAt, 0, 1000000},
+                           Bounded{"--retry-after", &s.faults.retryAfterSeconds, 1, 3600},
+                           Bounded{"--keep-body-bytes", &keep, 0, 64 << 20}}) {
+    if (!parsed.has(b.flag)) continue;
+    const std::optional<int> n = wholeNumber(parsed.value(b.flag), b.low, b.high);
+    if (!n) {
+      return usageError(env, std::string(b.flag) + " takes a whole number from " +
+                                 std::to_string(b.low) + " to " + std::to_string(b.high) + ".");
+    }
+    *b.target = *n;
+  }
+  s.keepBodyBytes = static_cast<size_t>(keep);
+  return client::runSandbox(s, env);
+}
+
+int gradeCommand(const std::vector<std::string>& args, CliEnvironment& env) {
+  Args parsed(args);
+  std::string problem;
+  if (!parsed.parse({"--session", "--report-dir"}, {}, {"--only"}, problem)) {
+    return usageError(env, problem);
+  }
+  const std::string session = parsed.value("--session");
+  if (session.empty()) return usageError(env, "--session DIR is required: a sandbox session.");
+  Result<client::Recording> recording = client::readRecording(session);
+  if (!recording) {
+    for (const Problem& p : recording.error().problems) {
+      *env.err << "mes-conformance: " << p.message << "\n";
+    }
+    return kExitCannotRun;
+  }
+  const std::string reportDir =
+      parsed.value("--report-dir", (std::filesystem::path(session) / "report").string());
+  if (Status made = createReportDir(reportDir); !made) {
+    return usageError(env, made.error().problems.front().message);
+  }
+  const client::Traffic traffic(std::move(recording).value());
+  const std::vector<PlannedTest> plan = client::clientPlan(traffic);
+  std::optional<std::vector<const PlannedTest*>> selected =
+      selectPlanned(plan, parsed.list("--only"), "mes-conformance list --suite client", env);
+  if (!selected) return kExitCannotRun;
+  const client::SessionInfo& info = traffic.info();
+  RunReport report;
+  report.suite = "client";
+  report.title = "Client test plan: " + info.clientName + " (" + info.clientId +
+                 "), sandbox session of " + info.publicUrl;
+  report.tester = std::string("mes-conformance ") + toolVersion();
+  report.participants = {
+      {"test-engine", "urn:mes-conformance:" + std::string(toolVersion()),
+       "mes-conformance grade (sandbox recording)"},
+      {"client", "urn:mes-conformance:client:" + http::percentEncode(info.clientId),
+       info.clientName + " (" + info.clientId + ")"},
+      {"server", info.fhirBase, "the sandbox gateway"}};
+  report.startedMs = info.startedMs;
+  report.finishedMs = info.stoppedMs.value_or(env.clock->nowMs());
+  *env.out << "Grading " << traffic.all().size() << " recorded exchanges of " << info.clientName
+           << " (" << info.clientId << ")\n";
+  for (const std::string& warning : traffic.warnings()) *env.out << "Note: " << warning << "\n";
+  report.results =
+      runTests(*selected, *env.clock, nullptr, [&](const TestResult& r) { printResult(env, r); });
+  return finishRun(report, registryCriteria(), reportDir, env);
 }
 
 }  // namespace
@@ -359,6 +541,8 @@ int runCli(const std::vector<std::string>& args, CliEnvironment& env) {
     }
   }
   if (args[0] == "run") return runCommand(rest, env);
+  if (args[0] == "sandbox") return sandboxCommand(rest, env);
+  if (args[0] == "grade") return gradeCommand(rest, env);
   if (args[0] == "list") return listCommand(rest, env);
   if (args[0] == "requirements") return requirementsCommand(rest, env);
   return usageError(env, "unknown command \"" + args[0] + "\".");

@@ -3,6 +3,10 @@
 // assembles the real ones and the tests pass fakes.
 //
 //   mes-conformance run --base-url URL [options]   play the server test plan against a gateway
+//   mes-conformance sandbox --session DIR --client-id ID --redirect-uri URI... [options]
+//                                                  a gateway for an editor's app, recorded
+//   mes-conformance grade --session DIR [--report-dir DIR]
+//                                                  the client test plan on a recording
 //   mes-conformance list [--suite server|client]   the tests, as data
 //   mes-conformance requirements [--suite server|client] [--lang en|fr]
 //                                                  which requirements which tests cover
@@ -31,6 +35,8 @@ struct CliEnvironment {
   std::function<void(int64_t ms)> sleep;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
+  // `sandbox` runs until this returns true; unset, it catches SIGINT and SIGTERM itself.
+  std::function<bool()> stopRequested;
 };
 
 // `args` without the program name.

@@ -76,6 +76,15 @@ void appendBody(std::string& out, const http::Headers& headers, std::string_view
 
 }  // namespace
 
+bool isUtf8(std::string_view bytes) {
+  for (size_t i = 0; i < bytes.size();) {
+    const size_t n = utf8Length(bytes, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
 std::string printableText(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size());

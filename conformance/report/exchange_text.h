@@ -24,5 +24,7 @@ std::string exchangeText(const Exchange& exchange, size_t maxBodyBytes = kReport
 std::string exchangeLine(const Exchange& exchange);
 // Valid UTF-8 without control characters but tab, CR and LF (see above).
 std::string printableText(std::string_view bytes);
+// Whether `bytes` is valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool isUtf8(std::string_view bytes);
 
 }  // namespace mes::conformance
