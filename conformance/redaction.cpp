@@ -11,15 +11,29 @@ constexpr std::array<std::string_view, 9> kSecretParameters = {
     "code",     "access_token",     "refresh_token", "id_token", "token",
     "password", "client_assertion", "code_verifier", "csrf"};
 
-bool isSecretParameter(std::string_view name) {
+bool isSecretParameter(std::string_view name, bool codeIsSecret) {
+  if (name == "code") return codeIsSecret;
   for (std::string_view secret : kSecretParameters) {
     if (name == secret) return true;
   }
   return false;
 }
 
-// "a=1&code=xyz" → "a=1&code=[redacted]"; order and everything else kept.
-std::string redactPairs(std::string_view pairs) {
+bool hasParameter(std::string_view pairs, std::string_view name) {
+  size_t start = 0;
+  while (start <= pairs.size()) {
+    size_t end = pairs.find('&', start);
+    if (end == std::string_view::npos) end = pairs.size();
+    const std::string_view pair = pairs.substr(start, end - start);
+    if (pair.substr(0, pair.find('=')) == name) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+// "a=1&code=xyz" → "a=1&code=[redacted]"; order and everything else kept. `code` only when
+// `codeIsSecret` (an OAuth code rather than a FHIR search's code).
+std::string redactPairs(std::string_view pairs, bool codeIsSecret) {
   std::string out;
   size_t start = 0;
   while (start <= pairs.size()) {
@@ -27,7 +41,7 @@ std::string redactPairs(std::string_view pairs) {
     if (end == std::string_view::npos) end = pairs.size();
     const std::string_view pair = pairs.substr(start, end - start);
     const size_t eq = pair.find('=');
-    if (eq != std::string_view::npos && isSecretParameter(pair.substr(0, eq))) {
+    if (eq != std::string_view::npos && isSecretParameter(pair.substr(0, eq), codeIsSecret)) {
       out += std::string(pair.substr(0, eq + 1)) + std::string(kRedacted);
     } else {
       out += pair;
@@ -96,13 +110,20 @@ std::string redactUrl(std::string_view url) {
   const size_t hash = url.find('#', q);
   const std::string_view query =
       url.substr(q + 1, hash == std::string_view::npos ? std::string_view::npos : hash - q - 1);
-  std::string out = std::string(url.substr(0, q + 1)) + redactPairs(query);
+  // `code` is an authorization code outside FHIR searches, and in any redirect carrying the
+  // authorization response's `state` or `iss`; in a FHIR search it is the search parameter.
+  const std::string_view path = url.substr(0, q);
+  const bool fhirSearch = path.find("/fhir/") != std::string_view::npos ||
+                          (path.size() >= 5 && path.substr(path.size() - 5) == "/fhir");
+  const bool codeIsSecret =
+      !fhirSearch || hasParameter(query, "state") || hasParameter(query, "iss");
+  std::string out = std::string(url.substr(0, q + 1)) + redactPairs(query, codeIsSecret);
   if (hash != std::string_view::npos) out += url.substr(hash);
   return out;
 }
 
 std::string redactFormBody(std::string_view body) {
-  return redactPairs(body);
+  return redactPairs(body, true);  // forms are OAuth's (token requests, the portal's pages)
 }
 
 std::string redactJsonSecrets(std::string_view body) {

@@ -9,7 +9,8 @@
 //  - every cookie value of Cookie and Set-Cookie (names and attributes are kept);
 //  - in the URL, in a Location header and in a form body (application/x-www-form-urlencoded):
 //    the values of code, access_token, refresh_token, id_token, token, code_verifier,
-//    password, client_assertion and csrf;
+//    password, client_assertion and csrf; except `code` in a FHIR search URL (a path with a
+//    /fhir segment, no `state` or `iss` in the query), where it is the search parameter;
 //  - in any other body, the string values of the JSON members access_token, refresh_token,
 //    id_token, password, code_verifier, client_assertion and csrf_token.
 // FHIR's own "code" members (CodeableConcept, Coding) are left alone: only forms and URLs carry

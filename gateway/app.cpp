@@ -249,6 +249,7 @@ Result<std::unique_ptr<Gateway>> Gateway::open(const Config& config, Logger& log
     record.success = event.kind == LoginEvent::Kind::kLoginSucceeded;
     record.outcomeText = event.reason;
     record.patientId = event.patientId;
+    if (std::string_view(category) == kAuditRegistry) record.actor = event.login;
     if (std::string_view(category) == kAuditRegistry && !event.accountId.empty()) {
       record.outcomeText = "account " + event.accountId +
                            (event.reason.empty() ? "" : ": " + event.reason);

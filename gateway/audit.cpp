@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -44,19 +45,24 @@ std::string outcomeOf(const AuditRecord& record) {
   return record.httpStatus >= 500 ? "8" : "4";
 }
 
+// The service as a Reference: identifier urn:mes-gateway:client-id|<client id>, display its
+// name; nullopt when the record names none.
+std::optional<fhir::Value> serviceReference(const AuditRecord& record) {
+  if (record.clientId.empty() && record.serviceName.empty()) return std::nullopt;
+  fhir::Value reference = fhir::Value::object();
+  if (!record.clientId.empty()) {
+    fhir::Value identifier = fhir::Value::object();
+    identifier.set("system", str(kClientIdSystem));
+    identifier.set("value", str(record.clientId));
+    reference.set("identifier", std::move(identifier));
+  }
+  if (!record.serviceName.empty()) reference.set("display", str(record.serviceName));
+  return reference;
+}
+
 fhir::Value serviceAgent(const AuditRecord& record, bool requestor) {
   fhir::Value agent = fhir::Value::object();
-  if (!record.clientId.empty() || !record.serviceName.empty()) {
-    fhir::Value who = fhir::Value::object();
-    if (!record.clientId.empty()) {
-      fhir::Value identifier = fhir::Value::object();
-      identifier.set("system", str(kClientIdSystem));
-      identifier.set("value", str(record.clientId));
-      who.set("identifier", std::move(identifier));
-    }
-    if (!record.serviceName.empty()) who.set("display", str(record.serviceName));
-    agent.set("who", std::move(who));
-  }
+  if (auto who = serviceReference(record)) agent.set("who", std::move(*who));
   if (!record.serviceOid.empty()) agent.set("altId", str(record.serviceOid));
   agent.set("requestor", fhir::Value::boolean(requestor));
   return agent;
@@ -276,7 +282,24 @@ fhir::Value auditEventResource(const AuditRecord& record) {
   if (!record.outcomeText.empty()) event.set("outcomeDesc", str(record.outcomeText));
 
   fhir::Value agents = fhir::Value::array();
-  if (record.category == kAuditPortal && !record.patientId.empty()) {
+  const bool registry = record.category == kAuditRegistry;
+  if (registry) {
+    // The person who acted (staff or editor, or the operator's command line); the service is
+    // what the action was about: an entity, below.
+    fhir::Value person = fhir::Value::object();
+    if (!record.actor.empty()) {
+      fhir::Value who = fhir::Value::object();
+      fhir::Value identifier = fhir::Value::object();
+      identifier.set("system", str(kRegistryAccountSystem));
+      identifier.set("value", str(record.actor));
+      who.set("identifier", std::move(identifier));
+      who.set("display", str(record.actor));
+      person.set("who", std::move(who));
+    }
+    person.set("requestor", fhir::Value::boolean(true));
+    addNetwork(person, record);
+    agents.push(std::move(person));
+  } else if (record.category == kAuditPortal && !record.patientId.empty()) {
     fhir::Value patient = fhir::Value::object();
     fhir::Value who = fhir::Value::object();
     who.set("reference", str("Patient/" + record.patientId));
@@ -305,7 +328,9 @@ fhir::Value auditEventResource(const AuditRecord& record) {
 
   fhir::Value entities = fhir::Value::array();
   fhir::Value target = fhir::Value::object();
-  if (!record.resource.empty()) {
+  if (auto service = registry ? serviceReference(record) : std::nullopt) {
+    target.set("what", std::move(*service));  // the service the registry action was about
+  } else if (!record.resource.empty()) {
     fhir::Value what = fhir::Value::object();
     what.set(record.resource.find('/') != std::string::npos ? "reference" : "type",
              str(record.resource));

@@ -36,7 +36,10 @@
 //             Reference; altId is the agent's identifier in another identity system, which is
 //             what the OID is: the one meta.source carries and the national registry knows);
 //             requestor, except in the portal where the patient is the requestor agent
-//             (who.reference Patient/<id>) and the service, when there is one, a second agent.
+//             (who.reference Patient/<id>) and the service, when there is one, a second agent,
+//             and in the registry, where the requestor is the person who acted
+//             (who.identifier urn:mes-gateway:registry-account|<login>, AuditRecord::actor) and
+//             the service is the target entity (what: the service's identifier and name).
 //             network {address, type "2"} on the requestor. An unauthenticated caller is an
 //             agent with no `who`.
 //   source    observer.display "MES Gateway", type security-source-type|4 (application server)
@@ -94,6 +97,8 @@ inline constexpr const char* kAuditOtpFailed = "otp-failed";
 inline constexpr const char* kAuditTypeSystem = "urn:mes-gateway:audit-event-type";
 inline constexpr const char* kAuditSubtypeSystem = "urn:mes-gateway:audit-event-subtype";
 inline constexpr const char* kClientIdSystem = "urn:mes-gateway:client-id";
+// Registry accounts, by login (AuditRecord::actor).
+inline constexpr const char* kRegistryAccountSystem = "urn:mes-gateway:registry-account";
 // And FHIR's.
 inline constexpr const char* kAuditDicomTypeSystem =
     "http://terminology.hl7.org/CodeSystem/audit-event-type";

@@ -350,6 +350,7 @@ void PortalAuth::emit(LoginEvent::Kind kind, std::string reason,
   event.reason = std::move(reason);
   if (account != nullptr) {
     event.accountId = account->accountId;
+    event.login = account->login;
     event.patientId = account->patientId;
   }
   event.remoteAddress = request.remoteAddress;

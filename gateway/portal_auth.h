@@ -119,6 +119,7 @@ struct LoginEvent {
   // otp-too-many; empty for kLoginSucceeded and kAccountLocked.
   std::string reason;
   std::string accountId;  // empty when the login is unknown
+  std::string login;      // the account's login; empty when the login is unknown
   std::string patientId;  // empty when the login is unknown
   std::string remoteAddress;
   std::string requestId;

@@ -9,14 +9,6 @@ namespace mes::conformance::client {
 
 namespace {
 
-bool hopByHop(std::string_view name) {
-  for (const char* h :
-       {"Host", "Content-Length", "Connection", "Transfer-Encoding", "Keep-Alive"}) {
-    if (http::equalsIgnoreCase(name, h)) return true;
-  }
-  return false;
-}
-
 bool isWrite(std::string_view method) {
   return method == "POST" || method == "PUT" || method == "DELETE" || method == "PATCH";
 }
@@ -104,7 +96,7 @@ http::Response Recorder::forward(const http::Request& request, const std::string
   out.method = request.method;
   out.url = options_.upstream + target;
   for (const auto& [name, value] : request.headers.all()) {
-    if (!hopByHop(name)) out.headers.add(name, value);
+    if (!http::isPerHopHeader(name)) out.headers.add(name, value);
   }
   out.body = request.body;
   Result<http::ClientResponse> answer = upstream_.send(out);
@@ -120,7 +112,7 @@ http::Response Recorder::forward(const http::Request& request, const std::string
   response.status = answer->status;
   exchange.reason = answer->reason;
   for (const auto& [name, value] : answer->headers.all()) {
-    if (!hopByHop(name)) response.headers.add(name, value);
+    if (!http::isPerHopHeader(name)) response.headers.add(name, value);
   }
   response.body = std::move(answer->body);
   return response;

@@ -19,7 +19,9 @@ namespace {
 constexpr std::string_view kMagic = "MESAUDJ1";
 constexpr size_t kIdLength = 32;
 constexpr size_t kHeaderSize = kMagic.size() + 8;
-constexpr uint8_t kFormat = 1;
+// Format 2 appends the actor to format 1's strings; both are read.
+constexpr uint8_t kFormat = 2;
+constexpr uint8_t kFormatWithoutActor = 1;
 constexpr uint32_t kMaxPayload = 1 << 20;  // an entry is a few hundred bytes
 
 Error ioError(const std::string& what, int err) {
@@ -78,6 +80,7 @@ void appendRecord(std::string& out, const store::AuditEntry& e) {
   payload.push_back(e.success ? 1 : 0);
   putU32(payload, static_cast<uint32_t>(e.httpStatus));
   forEachString(e, [&](const std::string& s) { putString(payload, s); });
+  putString(payload, e.actor);
   putU32(out, static_cast<uint32_t>(payload.size()));
   putU32(out, crc32(payload));
   out += payload;
@@ -123,12 +126,14 @@ class Reader {
 
 bool parsePayload(std::string_view payload, store::AuditEntry& e) {
   Reader r(payload);
-  if (r.u8() != kFormat) return false;
+  const uint8_t format = r.u8();
+  if (format != kFormat && format != kFormatWithoutActor) return false;
   e.recordedMs = static_cast<int64_t>(r.u64());
   const uint8_t success = r.u8();
   e.success = success == 1;
   e.httpStatus = static_cast<int>(r.u32());
   forEachString(e, [&](std::string& s) { s = r.string(); });
+  e.actor = format == kFormat ? r.string() : std::string();
   return r.ok() && r.atEnd() && success <= 1;
 }
 

@@ -365,6 +365,10 @@ CREATE TABLE signing_keys (
 );
 CREATE UNIQUE INDEX signing_keys_current ON signing_keys ((retired_ms IS NULL)) WHERE retired_ms IS NULL;
 )sql"},
+    // The person behind a registry event (AuditEntry::actor).
+    Migration{10, "audit actor", R"sql(
+ALTER TABLE audit_log ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

@@ -48,7 +48,7 @@ constexpr TableCopy kTables[] = {
     {"audit_log",
      "seq, recorded_ms, category, action, subtype, success, http_status, outcome_code, "
      "outcome_text, patient_id, client_id, service_name, service_oid, resource, query, "
-     "source_address, request_id",
+     "source_address, request_id, actor",
      "seq"},
     {"audit_journal_marks", "journal, generation, \"offset\"", "journal"},
     {"registry_organisations",

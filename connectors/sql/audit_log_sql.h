@@ -18,7 +18,7 @@ class AuditLogOver final : public AuditLog {
   // kInternal when the database's schema predates the audit tables.
   static Result<std::shared_ptr<AuditLogOver>> open(std::shared_ptr<Database> database);
 
-  static constexpr int64_t kSchemaVersion = 6;
+  static constexpr int64_t kSchemaVersion = 10;
 
   Status append(const std::vector<AuditEntry*>& entries) override;
   Status appendImported(const std::vector<AuditEntry*>& entries, const std::string& journal,

@@ -19,13 +19,13 @@ namespace audit_log_detail {
 inline constexpr std::string_view kInsert =
     "INSERT INTO audit_log (recorded_ms, category, action, subtype, success, http_status, "
     "outcome_code, outcome_text, patient_id, client_id, service_name, service_oid, resource, "
-    "query, source_address, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "RETURNING seq";
+    "query, source_address, request_id, actor) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq";
 
 inline constexpr std::string_view kColumns =
     "SELECT seq, recorded_ms, category, action, subtype, success, http_status, outcome_code, "
     "outcome_text, patient_id, client_id, service_name, service_oid, resource, query, "
-    "source_address, request_id FROM audit_log ";
+    "source_address, request_id, actor FROM audit_log ";
 inline constexpr std::string_view kOrder = " ORDER BY recorded_ms DESC, seq DESC LIMIT ? OFFSET ?";
 
 inline constexpr std::string_view kUpsertMark =
@@ -58,6 +58,7 @@ AuditEntry entryAt(const Row& row) {
   e.query = row.stringAt(14);
   e.sourceAddress = row.stringAt(15);
   e.requestId = row.stringAt(16);
+  e.actor = row.stringAt(17);
   return e;
 }
 
@@ -102,6 +103,7 @@ Status insertEntries(Db& db, const std::vector<AuditEntry*>& entries) {
     stmt->bindText(14, e->query);
     stmt->bindText(15, e->sourceAddress);
     stmt->bindText(16, e->requestId);
+    stmt->bindText(17, e->actor);
     Result<bool> row = stmt->step();
     if (!row) return row.takeError();
     if (!*row) return Error::internal("store: INSERT INTO audit_log returned no seq");

@@ -366,6 +366,11 @@ CREATE TRIGGER registry_evidence_no_update BEFORE UPDATE ON registry_evidence
 CREATE TRIGGER registry_evidence_no_delete BEFORE DELETE ON registry_evidence
   BEGIN SELECT RAISE(ABORT, 'registry evidence is append-only'); END;
 )sql"},
+    // The person behind a registry event (AuditEntry::actor). 9 is PostgreSQL's shared signing
+    // keys (SQLite keeps the keys as files): the numbers stay those of the same schema steps.
+    Migration{10, "audit actor", R"sql(
+ALTER TABLE audit_log ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

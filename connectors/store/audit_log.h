@@ -45,6 +45,9 @@ struct AuditEntry {
   std::string query{};          // search query string as received (never carries tokens)
   std::string sourceAddress{};  // remote IP
   std::string requestId{};
+  // The person behind a registry event: the registry account's login ("cli" for the command
+  // line). Empty for the other categories (a portal event's person is its patient).
+  std::string actor{};
 
   bool operator==(const AuditEntry&) const = default;
 };

@@ -15,6 +15,13 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+bool isPerHopHeader(std::string_view name) {
+  for (const char* h : {"Host", "Content-Length", "Connection", "Transfer-Encoding", "Keep-Alive"}) {
+    if (equalsIgnoreCase(name, h)) return true;
+  }
+  return false;
+}
+
 const std::string& Headers::get(std::string_view name) const {
   static const std::string kEmpty;
   for (const auto& [key, value] : items_) {

@@ -32,6 +32,10 @@ class Headers {
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
 
+// Headers that belong to one connection, which the HTTP library sets itself on each hop (Host,
+// Content-Length, Connection, Transfer-Encoding, Keep-Alive): a proxy does not copy them.
+bool isPerHopHeader(std::string_view name);
+
 struct Request {
   std::string method;   // upper case, e.g. "GET"
   std::string path;     // percent-decoded path, e.g. "/fhir/Observation/abc"

@@ -287,6 +287,7 @@ void Registry::record(const Actor& actor, std::string_view action, const std::st
   r.serviceOid = serviceOid;
   r.sourceAddress = actor.remoteAddress;
   r.requestId = actor.requestId;
+  r.actor = actor.login;
   if (Status s = audit_.record(std::move(r)); !s) {
     // The registry's own history already holds the action (same transaction as the change).
     logger_.error("registry audit entry not recorded",

@@ -153,6 +153,16 @@ BOOST_AUTO_TEST_CASE(redaction_removes_every_secret_and_keeps_what_explains) {
   BOOST_TEST(fhir.requestBody == fhirExchange().requestBody);  // FHIR "code" is no secret
   BOOST_TEST(redactUrl("https://app/cb?code=abc&state=s1#frag") ==
              "https://app/cb?code=[redacted]&state=s1#frag");
+  BOOST_TEST(redactUrl("http://127.0.0.1:8765/callback?code=abc") ==
+             "http://127.0.0.1:8765/callback?code=[redacted]");
+  // A FHIR search's code is the LOINC code, shown; a token in that URL is still hidden.
+  BOOST_TEST(redactUrl("http://gw/fhir/Observation?code=http://loinc.org|8867-4&_count=1") ==
+             "http://gw/fhir/Observation?code=http://loinc.org|8867-4&_count=1");
+  BOOST_TEST(redactUrl("http://gw/fhir/Observation?code=8867-4&access_token=t") ==
+             "http://gw/fhir/Observation?code=8867-4&access_token=[redacted]");
+  BOOST_TEST(redactUrl("http://gw/fhir/cb?code=abc&state=s") == "http://gw/fhir/cb?code=[redacted]&state=s");
+  BOOST_TEST(redactFormBody("grant_type=authorization_code&code=abc") ==
+             "grant_type=authorization_code&code=[redacted]");
   BOOST_TEST(redactAuthorization("Basic ZGVtbzpzZWNyZXQ=") == "Basic [redacted]");
   BOOST_TEST(redactAuthorization("Bearer opaque") == "Bearer [redacted]");
 }

@@ -51,7 +51,27 @@ AuditEntry entry(int n) {
   e.query = n % 2 == 0 ? "code=http://loinc.org|29463-7" : "";
   e.sourceAddress = "127.0.0.1";
   e.requestId = "req-" + std::to_string(n);
+  if (n % 3 == 1) {
+    e.category = "registry";
+    e.actor = "admin@ans.example";
+  }
   return e;
+}
+
+// CRC-32 (IEEE, reflected), as the journal frames its records.
+uint32_t crc32(std::string_view bytes) {
+  uint32_t crc = 0xFFFFFFFFu;
+  for (unsigned char b : bytes) {
+    crc ^= b;
+    for (int k = 0; k < 8; ++k) crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+  }
+  return crc ^ 0xFFFFFFFFu;
+}
+
+std::string littleEndian(uint64_t v, int bytes) {
+  std::string out;
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
+  return out;
 }
 
 // The SQLite log, with a switch that makes imports fail (the store is down) without writing.
@@ -257,6 +277,41 @@ BOOST_AUTO_TEST_CASE(a_torn_tail_is_cut_and_appending_goes_on) {
   w.append(*journal, 3, 4);
   BOOST_REQUIRE(journal->drain().isOk());
   w.expectStored(4);
+}
+
+BOOST_AUTO_TEST_CASE(a_record_of_format_1_from_before_the_actor_is_still_replayed) {
+  World w;
+  std::filesystem::path file;
+  {
+    auto journal = w.open();
+    w.append(*journal, 0, 1);
+    file = journal->currentFile();
+    w.logs->failing = true;
+    (void)journal->close();
+  }
+  // What a gateway of the previous version wrote: format 1, the 13 strings, no actor.
+  AuditEntry old = entry(3);
+  old.category = "rest";
+  old.actor.clear();
+  std::string payload(1, '\x01');
+  payload += littleEndian(static_cast<uint64_t>(old.recordedMs), 8);
+  payload.push_back(old.success ? 1 : 0);
+  payload += littleEndian(static_cast<uint64_t>(old.httpStatus), 4);
+  for (const std::string* s : {&old.category, &old.action, &old.subtype, &old.outcomeCode,
+                               &old.outcomeText, &old.patientId, &old.clientId, &old.serviceName,
+                               &old.serviceOid, &old.resource, &old.query, &old.sourceAddress,
+                               &old.requestId}) {
+    payload += littleEndian(s->size(), 4) + *s;
+  }
+  appendBytes(file, littleEndian(payload.size(), 4) + littleEndian(crc32(payload), 4) + payload);
+  w.logs->failing = false;
+  auto journal = w.open();
+  BOOST_TEST(journal->recovery().replayed == 2u);
+  BOOST_TEST(journal->recovery().droppedBytes == 0u);
+  const std::vector<AuditEntry> rows = w.stored();
+  BOOST_REQUIRE_EQUAL(rows.size(), 2u);
+  BOOST_TEST((rows[0] == entry(0)));
+  BOOST_TEST((rows[1] == old));
 }
 
 BOOST_AUTO_TEST_CASE(a_corrupt_record_ends_the_replay_there) {

@@ -87,6 +87,7 @@ BOOST_AUTO_TEST_CASE(append_numbers_entries_in_order_and_stores_every_field) {
   batch[1].httpStatus = 403;
   batch[1].outcomeCode = "consent-missing";
   batch[1].outcomeText = "Le patient n'a pas autorisé cet accès.";
+  batch[1].actor = "evaluatrice@ans.example";
   append(batch);
   BOOST_TEST(batch[0].seq > 0);
   BOOST_TEST(batch[1].seq == batch[0].seq + 1);

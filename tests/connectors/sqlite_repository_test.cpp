@@ -183,12 +183,14 @@ BOOST_AUTO_TEST_CASE(migration_7_adds_named_dates_to_a_schema_6_database) {
   }
   {
     auto db = inspect(path);
-    // Back to schema 6: the tables of migrations 7 (date_index) and 8 (the registry) go.
+    // Back to schema 6: the tables of migrations 7 (date_index) and 8 (the registry) go, and
+    // the column of 10 (the audit actor).
     requireOk(db->exec(
         "BEGIN; DROP TABLE registry_evidence; DROP TABLE registry_marks; "
         "DROP TABLE registry_history; DROP TABLE registry_reservations; "
         "DROP TABLE registry_services; DROP TABLE registry_members; "
         "DROP TABLE registry_organisations; DROP TABLE date_index; "
+        "ALTER TABLE audit_log DROP COLUMN actor; "
         "DELETE FROM schema_migrations WHERE version >= 7; COMMIT"));
   }
   clock.advance(60'000);

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "fhir/json/json.h"
+#include "e2e/harness_reports.h"
 #include "fhir/profiles/test_report_profile.h"
 #include "integration/support/gateway_process.h"
 #include "integration/support/http_client.h"
@@ -27,6 +28,9 @@
 
 using namespace mes;
 using namespace mes::itest;
+using mes::e2e::outcomesOf;
+using mes::e2e::slurp;
+using mes::e2e::withOutcome;
 namespace bdata = boost::unit_test::data;
 
 namespace {
@@ -34,12 +38,6 @@ namespace {
 constexpr const char* kConformanceBinary = MES_CONFORMANCE_BIN;
 constexpr const char* kProxyBinary = MES_DEFECT_PROXY_BIN;
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 int exitStatusOf(int waitStatus) {
   return WIFEXITED(waitStatus) ? WEXITSTATUS(waitStatus) : 128;
@@ -54,12 +52,10 @@ std::string writeSeed(const GatewayProcess& gw) {
   return path;
 }
 
-struct HarnessRun {
+struct HarnessRun : e2e::TestOutcomes {
   int exitStatus = -1;
   std::string output;
   fhir::Value testReport;
-  std::map<std::string, std::string> outcomes;  // test id -> pass | fail | skip | error
-  std::map<std::string, std::string> failures;  // test id -> the failed assert's message
 };
 
 // `arguments` after `run --base-url <baseUrl>`; the reports go to reportDir.
@@ -75,23 +71,7 @@ HarnessRun runHarnessWith(const std::string& baseUrl, const std::string& argumen
   auto json = fhir::parseJson(slurp(reportDir + "/testreport.json"));
   BOOST_REQUIRE_MESSAGE(json.isOk(), "testreport.json is not JSON; output:\n" << run.output);
   run.testReport = std::move(json).value();
-  const fhir::Value* tests = run.testReport.find("test");
-  BOOST_REQUIRE(tests != nullptr && tests->isArray());
-  for (const fhir::Value& test : tests->items()) {
-    const std::string id = *test.findString("name");
-    for (const fhir::Value& ext : test.find("extension")->items()) {
-      if (*ext.findString("url") == "urn:mes-gateway:StructureDefinition:test-outcome") {
-        run.outcomes[id] = *ext.findString("valueCode");
-      }
-    }
-    for (const fhir::Value& action : test.find("action")->items()) {
-      const fhir::Value* check = action.find("assert");
-      if (check != nullptr &&
-          (*check->findString("result") == "fail" || *check->findString("result") == "error")) {
-        run.failures[id] = *check->findString("message");
-      }
-    }
-  }
+  static_cast<e2e::TestOutcomes&>(run) = outcomesOf(run.testReport);
   return run;
 }
 
@@ -103,16 +83,6 @@ HarnessRun runHarness(const std::string& baseUrl, const GatewayProcess& gw, cons
                         reportDir);
 }
 
-std::set<std::string> withOutcome(const HarnessRun& run,
-                                  std::initializer_list<const char*> outcomes) {
-  std::set<std::string> out;
-  for (const auto& [id, outcome] : run.outcomes) {
-    for (const char* o : outcomes) {
-      if (outcome == o) out.insert(id);
-    }
-  }
-  return out;
-}
 
 int xmllint(const std::string& args) {
   return exitStatusOf(std::system(("xmllint --noout " + args + " 2>&1").c_str()));

@@ -35,14 +35,6 @@ using namespace mes::http;
 
 enum class Defect { kNone, kPlainPkce, kPounds, kLeak, kIgnoreIfMatch };
 
-bool hopByHop(std::string_view name) {
-  for (const char* h :
-       {"Host", "Content-Length", "Connection", "Transfer-Encoding", "Keep-Alive"}) {
-    if (equalsIgnoreCase(name, h)) return true;
-  }
-  return false;
-}
-
 std::string encodePath(std::string_view path) {
   std::string out;
   size_t start = 0;
@@ -76,7 +68,7 @@ class DefectProxy {
     std::string body = request.body;
     Headers headers;
     for (const auto& [name, value] : request.headers.all()) {
-      if (hopByHop(name)) continue;
+      if (isPerHopHeader(name)) continue;
       if (defect_ == Defect::kIgnoreIfMatch && equalsIgnoreCase(name, "If-Match")) continue;
       headers.add(name, value);
     }
@@ -115,7 +107,7 @@ class DefectProxy {
     }
     out.status = r->status;
     for (const auto& [name, value] : r->headers.all()) {
-      if (!hopByHop(name)) out.headers.add(name, value);
+      if (!isPerHopHeader(name)) out.headers.add(name, value);
     }
     out.body = std::move(r->body);
     return out;

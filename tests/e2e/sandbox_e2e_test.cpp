@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "e2e/harness_reports.h"
 #include "e2e/sample_app.h"
 #include "fhir/json/json.h"
 #include "fhir/profiles/test_report_profile.h"
@@ -29,6 +30,8 @@
 using namespace mes;
 using namespace mes::itest;
 using mes::e2e::Misbehaviour;
+using mes::e2e::slurp;
+using mes::e2e::withOutcome;
 namespace bdata = boost::unit_test::data;
 
 namespace {
@@ -37,12 +40,6 @@ constexpr const char* kConformanceBinary = MES_CONFORMANCE_BIN;
 constexpr const char* kClientId = "carnet-tensio";
 constexpr const char* kRedirectUri = "http://127.0.0.1:8765/callback";
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // `mes-conformance sandbox` as an editor runs it, its output in <dir>/sandbox.out.
 class Sandbox {
@@ -144,13 +141,11 @@ class Sandbox {
   pid_t pid_ = -1;
 };
 
-struct Graded {
+struct Graded : e2e::TestOutcomes {
   int exitStatus = -1;
   std::string output;
   std::string testReportText;
   fhir::Value testReport;
-  std::map<std::string, std::string> outcomes;  // test id -> pass | fail | skip | error
-  std::map<std::string, std::string> failures;  // test id -> the failed assert's message
 };
 
 Graded grade(const Sandbox& sandbox, const std::filesystem::path& reports) {
@@ -166,33 +161,10 @@ Graded grade(const Sandbox& sandbox, const std::filesystem::path& reports) {
   auto json = fhir::parseJson(g.testReportText);
   BOOST_REQUIRE_MESSAGE(json.isOk(), "testreport.json is not JSON; output:\n" << g.output);
   g.testReport = std::move(json).value();
-  for (const fhir::Value& test : g.testReport.find("test")->items()) {
-    const std::string id = *test.findString("name");
-    for (const fhir::Value& ext : test.find("extension")->items()) {
-      if (*ext.findString("url") == "urn:mes-gateway:StructureDefinition:test-outcome") {
-        g.outcomes[id] = *ext.findString("valueCode");
-      }
-    }
-    for (const fhir::Value& action : test.find("action")->items()) {
-      const fhir::Value* check = action.find("assert");
-      if (check != nullptr &&
-          (*check->findString("result") == "fail" || *check->findString("result") == "error")) {
-        g.failures[id] = *check->findString("message");
-      }
-    }
-  }
+  static_cast<e2e::TestOutcomes&>(g) = e2e::outcomesOf(g.testReport);
   return g;
 }
 
-std::set<std::string> withOutcome(const Graded& g, std::initializer_list<const char*> outcomes) {
-  std::set<std::string> out;
-  for (const auto& [id, outcome] : g.outcomes) {
-    for (const char* o : outcomes) {
-      if (outcome == o) out.insert(id);
-    }
-  }
-  return out;
-}
 
 std::string joined(const std::set<std::string>& ids) {
   std::string out;

@@ -293,6 +293,32 @@ BOOST_AUTO_TEST_CASE(in_the_portal_the_patient_is_the_requestor) {
   BOOST_TEST(service.find("network") == nullptr);
 }
 
+BOOST_AUTO_TEST_CASE(in_the_registry_the_person_is_the_requestor_and_the_service_the_target) {
+  AuditRecord r = tensioRead();
+  r.category = kAuditRegistry;
+  r.subtype = "suspend";
+  r.action = "U";
+  r.patientId.clear();
+  r.resource.clear();
+  r.actor = "admin@ans.example";
+  r.outcomeText = "admin@ans.example (admin): Faille signalée";
+  const Value e = auditEventResource(r);
+  BOOST_TEST(text(at(e, "type"), "code") == "registry");
+  BOOST_REQUIRE_EQUAL(at(e, "agent").items().size(), 1u);  // the service is no agent
+  const Value& person = at(at(e, "agent"), 0);
+  BOOST_TEST(at(person, "requestor").asBool());
+  BOOST_TEST(text(at(at(person, "who"), "identifier"), "system") ==
+             "urn:mes-gateway:registry-account");
+  BOOST_TEST(text(at(at(person, "who"), "identifier"), "value") == "admin@ans.example");
+  BOOST_TEST(text(at(person, "network"), "address") == "192.0.2.7");
+  const Value& target = at(at(e, "entity"), 0);
+  BOOST_TEST(text(at(at(target, "what"), "identifier"), "value") == "tensio");
+  BOOST_TEST(text(at(target, "what"), "display") == "Tensio+");
+  BOOST_TEST(at(e, "entity").items().size() == 1u);  // no patient
+  // The record's check accepts it, and the actor survives the log (AuditEntry::actor).
+  BOOST_TEST(checkAuditRecord(r).isOk());
+}
+
 BOOST_AUTO_TEST_CASE(an_unauthenticated_caller_is_an_agent_without_who) {
   AuditRecord r = refused(tensioRead(), 401, "token-missing", "No access token.");
   r.clientId.clear();

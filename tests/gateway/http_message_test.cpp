@@ -31,6 +31,15 @@ BOOST_AUTO_TEST_CASE(headers_are_case_insensitive) {
   BOOST_TEST(h.get("missing").empty());
 }
 
+BOOST_AUTO_TEST_CASE(per_hop_headers_are_the_connections_own) {
+  for (const char* name : {"Host", "content-length", "CONNECTION", "Transfer-Encoding", "Keep-Alive"}) {
+    BOOST_TEST(isPerHopHeader(name), name);
+  }
+  for (const char* name : {"Authorization", "Content-Type", "Location", "Retry-After", "ETag"}) {
+    BOOST_TEST(!isPerHopHeader(name), name);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(percent_encoding_round_trip) {
   const std::string s = "http://loinc.org|29463-7 é";
   BOOST_TEST(percentDecode(percentEncode(s), false) == s);

@@ -50,6 +50,7 @@ BOOST_AUTO_TEST_CASE(entries_are_numbered_listed_newest_first_and_first_access_i
   AuditEntry b = entry("p1", "app", kT0 + 10);
   AuditEntry c = entry("p2", "app", kT0 + 20);
   AuditEntry d = entry("p1", "other", kT0 + 30, "oauth");
+  a.actor = "evaluatrice@ans.example";  // every field comes back, the actor too
   BOOST_REQUIRE(log->append({&a, &b, &c, &d}).isOk());
   BOOST_TEST(a.seq > 0);
   BOOST_TEST(b.seq > a.seq);

@@ -524,6 +524,8 @@ BOOST_AUTO_TEST_CASE(every_action_and_refusal_is_an_audit_entry) {
   BOOST_TEST(entries[1].subtype == "submit");
   BOOST_TEST(entries[1].success);
   BOOST_TEST(entries[1].outcomeText == "editeur@tensio.example (editor)");
+  BOOST_TEST(entries[1].actor == "editeur@tensio.example");  // the person, not the service
+  BOOST_TEST(entries[2].actor == "evaluatrice@ans.example");
   BOOST_TEST(entries[1].serviceName == "Tensio+");
   BOOST_TEST(entries[1].serviceOid == "urn:oid:1.2.250.1.999.42");
   BOOST_TEST(entries[1].sourceAddress == "192.0.2.7");
