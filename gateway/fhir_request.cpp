@@ -146,23 +146,27 @@ Status checkResourceType(const fhir::Value& body, const std::string& type) {
                        "The body has no resourceType; expected '" + type + "'.", "resourceType");
   }
   if (!rtype->isString() || rtype->text() != type) {
-    return Error::make(ErrorKind::kInvalid, "resource-type-mismatch",
-                       "The body's resourceType is " +
-                           (rtype->isString() ? "'" + rtype->text() + "'"
-                                              : std::string("not a string")) +
-                           " but this endpoint takes '" + type + "'.",
-                       "resourceType");
+    return Error::make(
+        ErrorKind::kInvalid, "resource-type-mismatch",
+        "The body's resourceType is " +
+            (rtype->isString() ? "'" + rtype->text() + "'" : std::string("not a string")) +
+            " but this endpoint takes '" + type + "'.",
+        "resourceType");
   }
   return Status::ok();
+}
+
+fhir::ParseLimits bodyLimits(const Config& config) {
+  fhir::ParseLimits limits;
+  limits.maxDepth = config.maxJsonDepth;
+  limits.maxBytes = config.maxBodyBytes;
+  return limits;
 }
 
 Result<fhir::Value> resourceBody(const http::Request& request, const std::string& type,
                                  const Config& config) {
   MES_RETURN_IF_ERROR(checkJsonContentType(request));
-  fhir::ParseLimits limits;
-  limits.maxDepth = config.maxJsonDepth;
-  limits.maxBytes = config.maxBodyBytes;
-  auto parsed = fhir::parseJson(request.body, limits);
+  auto parsed = fhir::parseJson(request.body, bodyLimits(config));
   if (!parsed) return parsed;
   MES_RETURN_IF_ERROR(checkResourceType(*parsed, type));
   return parsed;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "fhir/json/json.h"
 #include "fhir/json/value.h"
 #include "gateway/config.h"
 #include "gateway/http/message.h"
@@ -56,6 +57,10 @@ struct TransactionEntry {
   const fhir::Value* request = nullptr;
 };
 Result<TransactionEntry> transactionEntry(const fhir::Value& entry, size_t index);
+
+// The parser limits for a request body (or any JSON a person or an app uploads, e.g. a
+// TestReport through the registry's page): config.maxJsonDepth and config.maxBodyBytes.
+fhir::ParseLimits bodyLimits(const Config& config);
 
 // kUnsupportedMediaType "content-type-unsupported" unless Content-Type is FHIR JSON.
 Status checkJsonContentType(const http::Request& request);

@@ -563,11 +563,11 @@ Result<store::CriterionMark> Registry::mark(const Actor& actor, const std::strin
 }
 
 Result<EvidenceView> Registry::addEvidence(const Actor& actor, const std::string& clientId,
-                                           std::string_view json) {
+                                           std::string_view json, const fhir::ParseLimits& limits) {
   auto before = prepare(actor, Action::kAddEvidence, clientId, std::nullopt);
   auto run = [&]() -> Result<EvidenceView> {
     if (!before) return before.error();
-    auto parsed = fhir::parseJson(json);
+    auto parsed = fhir::parseJson(json, limits);
     if (!parsed) return parsed.takeError();
     auto summary = fhir::validateTestReport(*parsed);
     if (!summary) return summary.takeError();

@@ -43,6 +43,7 @@
 #include "connectors/store/registry_store.h"
 #include "core/clock.h"
 #include "core/status.h"
+#include "fhir/json/json.h"
 #include "fhir/profiles/test_report_profile.h"
 #include "gateway/audit.h"
 #include "gateway/log.h"
@@ -178,12 +179,14 @@ class Registry {
   // "mark-invalid" (verdict), "note-required".
   Result<store::CriterionMark> mark(const Actor& actor, const std::string& clientId,
                                     const MarkInput& mark);
-  // Attaches a conformance report (the TestReport JSON text): 400 for malformed JSON or a
-  // malformed TestReport, 422 for its rules (fhir/profiles/test_report_profile.h), 422
-  // "report-not-completed" unless status is completed, 422 "requirement-unknown" for a
-  // verifies-requirement id that names no criterion, 409 "evidence-duplicate".
+  // Attaches a conformance report (the TestReport JSON text, parsed within `limits`: the
+  // request body's, fhir_request.h bodyLimits): 400 for malformed JSON, JSON deeper or larger
+  // than the limits, or a malformed TestReport, 422 for its rules
+  // (fhir/profiles/test_report_profile.h), 422 "report-not-completed" unless status is completed,
+  // 422 "requirement-unknown" for a verifies-requirement id that names no criterion, 409
+  // "evidence-duplicate".
   Result<EvidenceView> addEvidence(const Actor& actor, const std::string& clientId,
-                                   std::string_view json);
+                                   std::string_view json, const fhir::ParseLimits& limits);
 
   // --- reading (any registry role; an editor its own services only)
   Result<store::RegistryEntry> read(const Actor& actor, const std::string& clientId);

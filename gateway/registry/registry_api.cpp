@@ -1,6 +1,7 @@
 #include "gateway/registry/registry_api.h"
 
 #include "fhir/json/json.h"
+#include "gateway/fhir_request.h"
 #include "gateway/fhir_response.h"
 #include "gateway/registry/registry_json.h"
 #include "oauth/crypto/digest.h"
@@ -111,10 +112,7 @@ Result<fhir::Value> RegistryApi::body(const http::Request& request, bool optiona
     return Error::make(ErrorKind::kUnsupportedMediaType, "unsupported-media-type",
                        "Send the body as application/json.");
   }
-  fhir::ParseLimits limits;
-  limits.maxDepth = config_.maxJsonDepth;
-  limits.maxBytes = config_.maxBodyBytes;
-  return fhir::parseJson(request.body, limits);
+  return fhir::parseJson(request.body, bodyLimits(config_));
 }
 
 http::Response RegistryApi::entryResponse(int status, const store::RegistryEntry& entry,
@@ -266,7 +264,7 @@ http::Response RegistryApi::addEvidence(const http::Request& request, RequestCon
     // Checked as any body (media type, JSON, depth); the Registry keeps the text as uploaded.
     if (auto parsed = body(request, false); !parsed) return parsed.takeError();
     const std::string& id = context.params.at("id");
-    auto added = registry_.addEvidence(who.actor, id, request.body);
+    auto added = registry_.addEvidence(who.actor, id, request.body, bodyLimits(config_));
     if (!added) return added.takeError();
     http::Response r = json(201, evidenceJson(*added));
     r.headers.set("Location", config_.baseUrl() + kApi + "/services/" + id + "/evidence/" +

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "fhir/json/json.h"
+#include "gateway/fhir_request.h"
 #include "gateway/html.h"
 #include "gateway/registry/registry_json.h"
 #include "oauth/api_access.h"
@@ -435,7 +436,10 @@ std::string problemFr(const Problem& p) {
            p.expression + ").";
   }
   if (c == "evidence-duplicate") return "Ce rapport est déjà joint au dossier.";
-  if (c == "json-malformed" || c == "json-too-deep" || c == "json-duplicate-key") {
+  if (c == "json-too-deep") {
+    return "Le JSON envoyé est imbriqué trop profondément (limite du service : max_json_depth).";
+  }
+  if (c == "json-malformed" || c == "json-duplicate-key") {
     return "Le texte envoyé n’est pas du JSON valide.";
   }
   if (c == "already-exists") {
@@ -742,7 +746,8 @@ http::Response RegistryPages::act(const http::Request& request, RequestContext& 
 http::Response RegistryPages::addEvidence(const http::Request& request, RequestContext& context) {
   return onForm(request, context, [&](const Visitor& v, const Form& form) -> http::Response {
     const std::string& id = context.params.at("id");
-    auto added = registry_.addEvidence(v.actor, id, http::firstValue(form, "report"));
+    auto added =
+        registry_.addEvidence(v.actor, id, http::firstValue(form, "report"), bodyLimits(config_));
     if (!added) return problemPage(added.error(), v, servicePath(id));
     return seeOther(servicePath(id) + "?done=evidence");
   });

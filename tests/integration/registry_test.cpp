@@ -630,6 +630,22 @@ BOOST_AUTO_TEST_CASE(the_pages_walk_a_service_with_csrf_protected_forms_in_frenc
   BOOST_TEST(twice.body.find("Cette action n’est pas possible") != std::string::npos);
   BOOST_TEST(twice.body.find("Reprendre la soumission") != std::string::npos);
 
+  // A report nested deeper than max_json_depth (32) is refused by the page as by the API, and
+  // nothing is attached.
+  std::string deep = "1";
+  for (int i = 0; i < 40; ++i) deep = "[" + deep + "]";
+  std::vector<std::pair<std::string, std::string>> deepUpload = {
+      {"csrf", w.evaluator.csrf},
+      {"report", R"({"x":)" + deep + "," + testReport("deep").substr(1)}};
+  HttpResponse tooDeep =
+      c.post(base + "/evidence", formEncode(deepUpload), kFormType, w.evaluator.browser.headers());
+  BOOST_TEST(tooDeep.status == 400);
+  BOOST_TEST(tooDeep.body.find("imbriqué trop profondément") != std::string::npos);
+  BOOST_TEST(jsonOf(w.call(w.evaluator, "GET", "/services/" + id + "/evidence"))
+                 .find("evidence")
+                 ->items()
+                 .empty());
+
   // The evaluator attaches a report from the page, starts, marks with the checklist form.
   std::vector<std::pair<std::string, std::string>> upload = {{"csrf", w.evaluator.csrf},
                                                              {"report", testReport("pages")}};
@@ -715,19 +731,23 @@ BOOST_AUTO_TEST_CASE(every_page_form_refuses_a_post_without_its_csrf_token) {
       {&w.evaluator, base + "/evidence", {{"report", testReport("csrf")}}},
       {&w.evaluator, base + "/evaluation", {{"verdict.SEC-01", "not_met"}, {"note.SEC-01", "x"}}},
       {&w.commission, base + "/decision", {{"decision", "unfavourable"}, {"reason", "x"}}},
-      {&w.admin, "/registry/admin/organisations",
-       {{"legal_name", "Forgée SAS"}, {"siret", "73282932000074"},
-        {"editor_oid", "urn:oid:1.2.250.1.999.66"}, {"contact", "a@forge.example"}}},
-      {&w.admin, "/registry/admin/accounts",
+      {&w.admin,
+       "/registry/admin/organisations",
+       {{"legal_name", "Forgée SAS"},
+        {"siret", "73282932000074"},
+        {"editor_oid", "urn:oid:1.2.250.1.999.66"},
+        {"contact", "a@forge.example"}}},
+      {&w.admin,
+       "/registry/admin/accounts",
        {{"login", "forge@ans.example"}, {"role", "admin"}, {"password", kRegistryPassword}}},
   };
   for (const Post& post : posts) {
-    for (const std::string& token : {std::string(), w.commission.csrf == post.who->csrf
-                                                          ? w.admin.csrf
-                                                          : w.commission.csrf}) {
+    for (const std::string& token :
+         {std::string(), w.commission.csrf == post.who->csrf ? w.admin.csrf : w.commission.csrf}) {
       auto fields = post.fields;
       if (!token.empty()) fields.emplace_back("csrf", token);  // another session's token
-      HttpResponse r = c.post(post.path, formEncode(fields), kFormType, post.who->browser.headers());
+      HttpResponse r =
+          c.post(post.path, formEncode(fields), kFormType, post.who->browser.headers());
       BOOST_TEST(r.status == 403, post.path << ": " << r.status);
       BOOST_TEST(r.body.find("Aucune action n’a été effectuée") != std::string::npos, post.path);
     }

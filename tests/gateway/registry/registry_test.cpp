@@ -25,6 +25,9 @@ using mes::test::testReport;
 
 namespace {
 
+// The request body's limits of the default configuration (gateway/fhir_request.h bodyLimits).
+const mes::fhir::ParseLimits kLimits{32, 1 << 20};
+
 // Takes `action` on `id` as `actor` with a valid input; returns the outcome.
 mes::Status perform(RegistryFixture& f, const Actor& actor, Action action, const std::string& id,
                     const std::string& tag = "") {
@@ -34,7 +37,7 @@ mes::Status perform(RegistryFixture& f, const Actor& actor, Action action, const
     case Action::kMark:
       return f.registry->mark(actor, id, {"SEC-01", "met", ""}).status();
     case Action::kAddEvidence:
-      return f.registry->addEvidence(actor, id, testReport("report " + id + tag)).status();
+      return f.registry->addEvidence(actor, id, testReport("report " + id + tag), kLimits).status();
     case Action::kDecide: {
       DecisionInput d;
       d.decision = Decision::kFavourable;
@@ -379,28 +382,37 @@ BOOST_AUTO_TEST_CASE(submission_needs_a_complete_draft_and_edits_happen_in_draft
 BOOST_AUTO_TEST_CASE(evidence_is_checked_stored_and_shown_against_the_criteria) {
   RegistryFixture f;
   const std::string id = f.serviceAt(ServiceStatus::kSubmitted);
-  BOOST_TEST(f.registry->addEvidence(f.editor(), id, "{not json").error().code() ==
+  BOOST_TEST(f.registry->addEvidence(f.editor(), id, "{not json", kLimits).error().code() ==
              "json-malformed");
-  auto malformed = f.registry->addEvidence(f.editor(), id, R"({"resourceType":"TestReport"})");
+  // Parsed within the limits it is given, whichever door (API or page) it came through.
+  const std::string report = testReport("deep");
+  const std::string deep =
+      R"({"x":)" + std::string(33, '[') + std::string(33, ']') + "," + report.substr(1);
+  BOOST_TEST(f.registry->addEvidence(f.editor(), id, deep, kLimits).error().code() ==
+             "json-too-deep");
+  BOOST_TEST(f.registry->file(f.editor(), id)->evidence.empty());
+  auto malformed =
+      f.registry->addEvidence(f.editor(), id, R"({"resourceType":"TestReport"})", kLimits);
   BOOST_REQUIRE(!malformed.isOk());
   BOOST_TEST(mes::httpStatusOf(malformed.error().kind) ==
              422);  // status, testScript, result missing
   BOOST_TEST(malformed.error().problems.size() == 3U);
-  BOOST_TEST(
-      f.registry->addEvidence(f.editor(), id, testReport("a", "in-progress")).error().code() ==
-      "report-not-completed");
-  auto unknown = f.registry->addEvidence(f.editor(), id, testReport("b", "completed", "NOPE-01"));
+  BOOST_TEST(f.registry->addEvidence(f.editor(), id, testReport("a", "in-progress"), kLimits)
+                 .error()
+                 .code() == "report-not-completed");
+  auto unknown =
+      f.registry->addEvidence(f.editor(), id, testReport("b", "completed", "NOPE-01"), kLimits);
   BOOST_REQUIRE(!unknown.isOk());
   BOOST_TEST(unknown.error().code() == "requirement-unknown");
   BOOST_TEST(unknown.error().problems.front().expression == "TestReport.test[0].extension");
-  auto added = f.registry->addEvidence(f.editor(), id, testReport("c"));
+  auto added = f.registry->addEvidence(f.editor(), id, testReport("c"), kLimits);
   requireOk(added);
   BOOST_TEST(added->record.uploadedByLogin == "editeur@tensio.example");
   BOOST_TEST(added->record.sha256.size() == 64U);
   BOOST_TEST(added->summary.score == "50");
-  BOOST_TEST(f.registry->addEvidence(f.evaluator(), id, testReport("c")).error().code() ==
+  BOOST_TEST(f.registry->addEvidence(f.evaluator(), id, testReport("c"), kLimits).error().code() ==
              "evidence-duplicate");
-  requireOk(f.registry->addEvidence(f.evaluator(), id, testReport("d")));
+  requireOk(f.registry->addEvidence(f.evaluator(), id, testReport("d"), kLimits));
   auto file = f.registry->file(f.commission(), id);
   BOOST_REQUIRE_EQUAL(file->evidence.size(), 2U);
   for (const auto& item : file->checklist) {
@@ -432,7 +444,8 @@ BOOST_AUTO_TEST_CASE(a_tests_newest_result_counts_and_criteria_name_their_tests)
   auto report = [](const std::string& tag, const std::string& result) {
     return R"({"resourceType":"TestReport","name":")" + tag +
            R"(","status":"completed","testScript":{"reference":"TestScript/mes-client-suite"},)"
-           R"("result":")" + (result == "pass" ? "pass" : "fail") +
+           R"("result":")" +
+           (result == "pass" ? "pass" : "fail") +
            R"(","test":[{"name":"client.refresh-rotation","action":[{"assert":{"result":")" +
            result + R"("}}]}]})";
   };
@@ -445,13 +458,13 @@ BOOST_AUTO_TEST_CASE(a_tests_newest_result_counts_and_criteria_name_their_tests)
     BOOST_FAIL("no SEC-05 in the checklist");
     return ChecklistItem{};
   };
-  requireOk(f.registry->addEvidence(f.editor(), id, report("first", "pass")));
+  requireOk(f.registry->addEvidence(f.editor(), id, report("first", "pass"), kLimits));
   BOOST_TEST(sec05().evidencedByPassedTest);
   BOOST_TEST(sec05().tests.size() == 1U);
-  requireOk(f.registry->addEvidence(f.editor(), id, report("second", "fail")));
+  requireOk(f.registry->addEvidence(f.editor(), id, report("second", "fail"), kLimits));
   BOOST_TEST(!sec05().evidencedByPassedTest);  // the newer run failed: the pass is taken back
   BOOST_TEST(sec05().tests.size() == 2U);      // both stay visible
-  requireOk(f.registry->addEvidence(f.editor(), id, report("third", "pass")));
+  requireOk(f.registry->addEvidence(f.editor(), id, report("third", "pass"), kLimits));
   BOOST_TEST(sec05().evidencedByPassedTest);
 }
 
