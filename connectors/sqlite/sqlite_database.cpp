@@ -12,6 +12,7 @@
 // file and its fsyncs (this roughly doubled the commit rate when measured).
 #include "connectors/sqlite/sqlite_database.h"
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 
@@ -461,7 +462,9 @@ int64_t SqliteDatabase::latestSchemaVersion() {
   return kMigrations.back().version;
 }
 
-int64_t SqliteDatabase::migrationCount() { return static_cast<int64_t>(kMigrations.size()); }
+int64_t SqliteDatabase::migrationCount() {
+  return static_cast<int64_t>(kMigrations.size());
+}
 
 Result<std::shared_ptr<SqliteDatabase>> SqliteDatabase::open(const SqliteOptions& options,
                                                              const Clock& clock) {
@@ -662,7 +665,9 @@ Status SqliteDatabase::close() {
   return result;
 }
 
-Status SqliteDatabase::beginSnapshot(sqlite::Connection& reader) { return runSql(reader, "BEGIN"); }
+Status SqliteDatabase::beginSnapshot(sqlite::Connection& reader) {
+  return runSql(reader, "BEGIN");
+}
 
 Status SqliteDatabase::endSnapshot(sqlite::Connection& reader) {
   Status ended = runSql(reader, "COMMIT");
@@ -686,8 +691,60 @@ Status SqliteDatabase::write(const std::function<Status(sqlite::Connection&)>& w
   if (writerThread_.load() == std::this_thread::get_id()) {
     return Error::internal("store: a write was started from inside a write callback");
   }
+  PendingWrite me;
+  me.work = &work;
+  std::unique_lock lock(groupMutex_);
+  queuedWrites_.push_back(&me);
+  while (!me.done) {
+    if (leading_) {
+      groupDone_.wait(lock);
+      continue;
+    }
+    // Lead: the queue's head (oldest first, this call's write among them unless the queue is
+    // longer than a group) becomes one transaction.
+    leading_ = true;
+    const size_t size = std::min(queuedWrites_.size(), kMaxWriteGroup);
+    std::vector<PendingWrite*> group(queuedWrites_.begin(), queuedWrites_.begin() + size);
+    queuedWrites_.erase(queuedWrites_.begin(), queuedWrites_.begin() + size);
+    lock.unlock();
+    try {
+      runGroup(group);
+    } catch (...) {
+      // Only an allocation failure gets here. A transaction it left open is rolled back by
+      // the next group; every write of this group without an outcome of its own gets it.
+      for (PendingWrite* pending : group) {
+        if (pending->status.isOk() && !pending->exception) {
+          pending->exception = std::current_exception();
+        }
+      }
+    }
+    lock.lock();
+    leading_ = false;
+    size_t ran = 0;
+    for (PendingWrite* pending : group) {
+      if (pending->ran) ++ran;
+      pending->done = true;
+    }
+    if (ran > 0) {
+      counters_.writes += ran;
+      ++counters_.transactions;
+    }
+    groupDone_.notify_all();
+  }
+  lock.unlock();
+  if (me.exception) std::rethrow_exception(me.exception);
+  return me.status;
+}
+
+void SqliteDatabase::runGroup(const std::vector<PendingWrite*>& group) {
+  // Fails every write of the group that has no failure of its own (ran ok or did not run).
+  auto failAll = [&](const Status& error) {
+    for (PendingWrite* pending : group) {
+      if (pending->status.isOk() && !pending->exception) pending->status = error;
+    }
+  };
   std::lock_guard lock(writerMutex_);
-  if (writer_ == nullptr) return closedError();
+  if (writer_ == nullptr) return failAll(closedError());
   sqlite::Connection& db = *writer_;
   writerThread_.store(std::this_thread::get_id());
   struct OwnerReset {
@@ -696,25 +753,79 @@ Status SqliteDatabase::write(const std::function<Status(sqlite::Connection&)>& w
   } ownerReset{writerThread_};
 
   rollback(db);  // a transaction left open by a failed ROLLBACK earlier
-  MES_RETURN_IF_ERROR(runSql(db, kBeginImmediate));
-  Status outcome;
-  try {
-    outcome = work(db);
-  } catch (...) {
-    rollback(db);
-    throw;
+  if (Status begun = runSql(db, kBeginImmediate); !begun) return failAll(begun);
+  // A lone write needs no savepoint: the transaction is its own.
+  const bool savepoints = group.size() > 1;
+  bool anyOk = false;
+  for (size_t i = 0; i < group.size(); ++i) {
+    PendingWrite& pending = *group[i];
+    if (savepoints) {
+      if (Status saved = runSql(db, "SAVEPOINT mes_write"); !saved) {
+        rollback(db);
+        return failAll(saved);
+      }
+    }
+    pending.ran = true;
+    try {
+      pending.status = (*pending.work)(db);
+    } catch (...) {
+      pending.exception = std::current_exception();
+    }
+    const bool ok = pending.status.isOk() && !pending.exception;
+    if (!db.inTransaction()) {
+      // SQLite rolled the whole transaction back by itself (e.g. disk full, I/O error): the
+      // writes before this one are lost with it and fail too; the rest of the group runs in a
+      // new transaction.
+      const Status lost =
+          ok || pending.exception
+              ? Status(Error::internal("store: the transaction was rolled back inside a write"))
+              : pending.status;
+      if (ok) pending.status = lost;
+      for (size_t j = 0; j < i; ++j) {
+        if (group[j]->status.isOk() && !group[j]->exception) group[j]->status = lost;
+      }
+      anyOk = false;
+      if (i + 1 < group.size()) {
+        if (Status begun = runSql(db, kBeginImmediate); !begun) {
+          for (size_t j = i + 1; j < group.size(); ++j) group[j]->status = begun;
+          return;
+        }
+      }
+      continue;
+    }
+    if (savepoints) {
+      Status ended = runSql(db, ok ? "RELEASE mes_write" : "ROLLBACK TO mes_write");
+      if (ended && !ok) ended = runSql(db, "RELEASE mes_write");
+      if (!ended) {
+        // The savepoint could not be ended: nothing of the group can be trusted.
+        rollback(db);
+        return failAll(ended);
+      }
+    }
+    anyOk = anyOk || ok;
   }
-  if (outcome) outcome = runSql(db, kCommit);
+  // Commit what succeeded (a lone failed write: nothing to commit, the rollback ends it).
+  Status committed = anyOk ? runSql(db, kCommit) : Status::ok();
   rollback(db);  // no-op after a successful COMMIT
+  if (!committed) failAll(committed);
   if (walOverflow_) {
     walOverflow_ = false;
     // SQLite refuses a checkpoint while another one runs (without waiting): wait for the
-    // thread's. Best effort: the commit is done whatever happens here; a failure is retried
+    // thread's. Best effort: the commits are done whatever happens here; a failure is retried
     // after the next commit that finds the WAL still too large.
     std::lock_guard running(checkpointRunMutex_);
     (void)runSql(db, kRestartCheckpoint);
   }
-  return outcome;
+}
+
+SqliteDatabase::WriteCounters SqliteDatabase::writeCounters() const {
+  std::lock_guard lock(groupMutex_);
+  return counters_;
+}
+
+size_t SqliteDatabase::queuedWrites() const {
+  std::lock_guard lock(groupMutex_);
+  return queuedWrites_.size();
 }
 
 }  // namespace mes::store

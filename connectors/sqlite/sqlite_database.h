@@ -6,11 +6,15 @@
 //    migrations (every store's tables; see kMigrations in sqlite_database.cpp) in one
 //    transaction, opens the reader pool and starts one background thread, which copies the
 //    write-ahead log into the database file (checkpoints) so that commits do not wait for it.
-//  - Thread-safe. write() calls are serialised on a single writer connection, each one
-//    transaction (BEGIN IMMEDIATE ... COMMIT; the file lock also serialises them against
-//    other processes). read() calls run on a pool of read-only connections, see the last
-//    committed state and never block on a write in progress; a reader call waits while every
-//    reader connection is busy.
+//  - Thread-safe. write() calls are serialised on a single writer connection (BEGIN
+//    IMMEDIATE ... COMMIT; the file lock also serialises them against other processes).
+//    Group commit: writes that arrive while another is running wait and then run one after
+//    the other in one transaction (up to kMaxWriteGroup), each inside a savepoint of its own,
+//    and are acknowledged together after its COMMIT. One write's failure or exception rolls
+//    back its savepoint only; the others commit. A write is never acknowledged before the
+//    COMMIT that holds it; a failed COMMIT fails every write of its group. read() calls run on a
+//    pool of read-only connections, see the last committed state and never block on a write in
+//    progress; a reader call waits while every reader connection is busy.
 //  - A write() started from inside a write() callback on the same thread is refused
 //    (kInternal) rather than deadlocking; read() from inside one works but sees only
 //    committed data. close() from inside a write() callback is refused too.
@@ -24,6 +28,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -115,11 +121,25 @@ class SqliteDatabase {
     return out;
   }
 
-  // Runs `work` inside BEGIN IMMEDIATE ... COMMIT on the writer connection: commits when it
-  // returns ok; rolls back when it fails, when the COMMIT fails, or when it throws (the
-  // exception is rethrown). `work` must use only the connection it receives, and must not
-  // keep it or its statements.
+  // Runs `work` on the writer connection inside a transaction (its own, or a savepoint of a
+  // group's, see the contract above) and returns once that transaction has committed: its
+  // writes are committed when it returns ok; rolled back when it fails, when the COMMIT fails,
+  // or when it throws (the exception is rethrown in the caller's thread). `work` may run on
+  // another caller's thread; it must use only the connection it receives (not read() or
+  // another store: it sees the uncommitted writes of the group before it only through that
+  // connection), and must not keep it or its statements.
   Status write(const std::function<Status(sqlite::Connection&)>& work);
+  // Writes at most per group transaction.
+  static constexpr size_t kMaxWriteGroup = 64;
+  // Counters since open(): write() calls that ran their callback, and the transactions that
+  // held them (writes / transactions is the mean group size). For tests and diagnostics.
+  struct WriteCounters {
+    uint64_t writes = 0;
+    uint64_t transactions = 0;
+  };
+  WriteCounters writeCounters() const;
+  // write() calls waiting for their group to start (for tests).
+  size_t queuedWrites() const;
   // One write of `sql` with one integer parameter (e.g. "DELETE ... WHERE expires_ms <= ?");
   // returns how many rows it changed.
   Result<int64_t> writeCounting(std::string_view sql, int64_t parameter);
@@ -147,6 +167,16 @@ class SqliteDatabase {
   static Status endSnapshot(sqlite::Connection& reader);
   Status migrate();
   void releaseReader(sqlite::Connection* connection);
+  // One write() call waiting for, or running in, a group.
+  struct PendingWrite {
+    const std::function<Status(sqlite::Connection&)>* work = nullptr;
+    Status status;
+    std::exception_ptr exception;
+    bool ran = false;  // the callback ran (counted in writeCounters)
+    bool done = false;
+  };
+  // Runs `group` in one transaction on the writer connection, under writerMutex_.
+  void runGroup(const std::vector<PendingWrite*>& group);
   void onWalCommit(int walFrames);
   void runCheckpoints();
   void stopCheckpoints();
@@ -154,6 +184,14 @@ class SqliteDatabase {
   const SqliteOptions options_;
   const Clock& clock_;
   int64_t schemaVersion_ = 0;
+
+  // Group commit: callers queue here; one of them at a time leads, taking the queue's head as
+  // its group, and wakes everyone when the group is done.
+  mutable std::mutex groupMutex_;  // guards the four members below
+  std::condition_variable groupDone_;
+  std::deque<PendingWrite*> queuedWrites_;
+  bool leading_ = false;
+  WriteCounters counters_;
 
   std::mutex writerMutex_;  // guards writer_ and serialises writes
   std::unique_ptr<sqlite::Connection> writer_;
